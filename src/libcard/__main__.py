@@ -1,0 +1,5 @@
+import sys
+
+from libcard.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Login, password change and reset, throttling, roles, staff two-factor."""

@@ -1,0 +1,1 @@
+"""Shared pieces without a domain: audit log, crypto, working days, masking, mail, rate limits."""

@@ -1,0 +1,1 @@
+"""Public pages: the home page, the templates and "check your reader data file"."""

@@ -1,0 +1,1 @@
+"""Institutions and their group applications: letters, the portal, the staff queue, issuance."""

@@ -1,0 +1,1 @@
+"""Readers, their cards, and the lists of people who already hold a card."""

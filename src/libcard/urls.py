@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+urlpatterns = [
+    path("", include("libcard.front.urls")),
+    path("staff/", include("libcard.staff_urls")),
+    path("portal/", include("libcard.groups.portal_urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("admin/", admin.site.urls),
+]
