@@ -172,7 +172,8 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that tests can share it with a worker or server process.
-    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+    # One file per test process, so that parallel runs never share a test database.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-{os.getpid()}.sqlite3")}
     # WAL lets the worker write while the web app reads; a busy timeout instead of "locked".
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
