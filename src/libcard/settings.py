@@ -205,6 +205,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "static"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -263,7 +264,10 @@ LIBRARY_CONTACT = env("LIBCARD_LIBRARY_CONTACT") or "ecard@library.example"
 
 TASKS = {
     "default": {
-        "BACKEND": "django_tasks_db.DatabaseBackend",
+        # Tests run tasks at once unless a test starts a real worker and switches back.
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend"
+        if TESTING and env("LIBCARD_TEST_TASKS") != "database"
+        else "django_tasks_db.DatabaseBackend",
         "QUEUES": ["default"],
     }
 }

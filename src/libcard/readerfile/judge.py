@@ -35,20 +35,20 @@ from libcard.textcatalog import Translate
 TAIPEI = ZoneInfo("Asia/Taipei")
 MAX_AGE_YEARS = 120
 
-_EMAIL = re.compile(
-    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@(?=.{1,253}$)"
-    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
+_EMAIL_LOCAL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}")
+_EMAIL_DOMAIN = re.compile(
+    r"(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
 )
 _MOBILE = re.compile(r"09\d{8}")
 _MOBILE_DROP = str.maketrans("", "", " \t\u3000-()\u2010\u2011\u2012\u2013\u2014")
-_PLAIN_NATIONAL = re.compile(r"[A-Z][12]\d{8}")
 _TRIM = " \t\r\n\u3000\u00a0"
 
 
 def _id_table() -> list[dict[str, int]]:
     """Per position of a national ID, each character's weighted contribution to the sum."""
     first = {letter: code // 10 + (code % 10) * 9 for letter, code in LETTER_CODES.items()}
-    return [first] + [{str(d): w * d for d in range(10)} for w in (8, 7, 6, 5, 4, 3, 2, 1, 1)]
+    sex = {"1": 8, "2": 16}  # only 1 and 2 make a national ID
+    return [first, sex] + [{str(d): w * d for d in range(10)} for w in (7, 6, 5, 4, 3, 2, 1, 1)]
 
 
 _ID_TABLE = _id_table()
@@ -71,6 +71,14 @@ class ReaderRow:
     email: str
     mobile: str
     unit: str
+
+
+@dataclass(slots=True)
+class PartOutcome:
+    report: Report
+    readers: list[ReaderRow]
+    seen: dict[str, int]  # number → first row in this part
+    duplicates: list[tuple[int, str]]
 
 
 @dataclass(slots=True)
@@ -163,8 +171,68 @@ class Judge:
             columns=dict(table.columns),
         )
         self._seen_ids: dict[str, int] = {}
+        self._duplicates: list[tuple[int, str]] = []  # (row, number) of each later occurrence
         self._dates: dict[object, dt.date | None] = {}
         self._templates = {code: t(text) for code, text in ROW_MESSAGES.items()}
+
+    # -- judging in parts ------------------------------------------------------------------
+    def outcome(self) -> PartOutcome:
+        """What another process needs to merge this part in (picklable)."""
+        return PartOutcome(self.report, self.readers, self._seen_ids, self._duplicates)
+
+    def merge(self, later: PartOutcome) -> None:
+        """Append a part judged elsewhere that holds the rows after ours.
+
+        Only duplicates cross the cut: a number the later part saw first may already
+        be in our rows, and its later occurrences must name our row, the first one.
+        """
+        ours = self._seen_ids
+        template = self._templates["id.duplicate"]
+        header, col = self.table.columns["national_id"]
+        later_first = {number: row for number, row in later.seen.items() if number in ours}
+        renamed = {row: number for row, number in later.duplicates if number in later_first}
+        issues: list[Issue] = []
+        newly_invalid: set[int] = set()
+        error_rows = {issue.row for issue in later.report.issues if issue.severity == "error"}
+        for issue in later.report.issues:
+            if issue.code == "id.duplicate" and issue.row in renamed:
+                number = renamed[issue.row]
+                issue = Issue(
+                    issue.row,
+                    issue.column,
+                    issue.code,
+                    issue.severity,
+                    template.format(
+                        row=issue.row, column=header, masked=mask_id(number), first_row=ours[number]
+                    ),
+                    issue.col_index,
+                )
+            issues.append(issue)
+        for number, row in later_first.items():
+            issues.append(
+                Issue(
+                    row,
+                    header,
+                    "id.duplicate",
+                    "error",
+                    template.format(
+                        row=row, column=header, masked=mask_id(number), first_row=ours[number]
+                    ),
+                    col,
+                )
+            )
+            if row not in error_rows:
+                newly_invalid.add(row)
+        issues.sort(key=lambda issue: (issue.row, _by_column(issue)))
+        report = self.report
+        report.issues.extend(issues)
+        report.rows += later.report.rows
+        report.valid += later.report.valid - len(newly_invalid)
+        report.invalid += later.report.invalid + len(newly_invalid)
+        self.readers.extend(r for r in later.readers if r.row not in newly_invalid)
+        for number, row in later.seen.items():
+            ours.setdefault(number, row)
+        self._duplicates.extend(later.duplicates)
 
     # -- messages -------------------------------------------------------------------------
     def _issue(self, issues: list[Issue], row: int, key: str, code: str, **params: object) -> None:
@@ -187,9 +255,12 @@ class Judge:
         report, issues_all, collect, readers = self.report, self.report.issues, self.collect, []
         seen, dates, today, oldest = self._seen_ids, self._dates, self.today, self.oldest
         issue, check_id_slow, check_birth_slow = self._issue, self._check_id, self._check_birth
-        id_table, plain_national = _ID_TABLE, _PLAIN_NATIONAL.fullmatch
-        roles, sexes, email_ok = ROLE_ALIASES, SEX_VALUES, _EMAIL.fullmatch
+        t0, t1, t2, t3, t4, t5, t6, t7, t8, t9 = _ID_TABLE
+        domains: dict[str, bool] = {}
+        roles, sexes, local_ok = ROLE_ALIASES, SEX_VALUES, _EMAIL_LOCAL.fullmatch
         date_type, trim = dt.date, _TRIM
+        counted = valid = invalid = 0
+        duplicates = self._duplicates
         for row, cells in rows:
             if len(cells) < need:
                 cells = [*cells, *([""] * (need - len(cells)))]
@@ -203,7 +274,7 @@ class Judge:
                     break
             else:
                 continue  # an empty row (perhaps pre-numbered): skipped and not counted
-            report.rows += 1
+            counted += 1
             issues: list[Issue] = []
 
             value = cells[c_name]
@@ -216,13 +287,19 @@ class Judge:
             value = cells[c_id]
             number = ""
             id_sex: str | None = None
-            if type(value) is str and plain_national(value):
-                # id_table[i][c] is character c's weighted contribution at position i.
-                total = 0
-                for position, char in enumerate(value):
-                    total += id_table[position][char]
-                if total % 10 == 0:
-                    number, id_sex = value, "M" if value[1] == "1" else "F"
+            if type(value) is str and len(value) == 10:
+                # Clean national IDs (most cells) are checked with ten table look-ups;
+                # any other character raises KeyError and takes the full path.
+                try:
+                    total = (
+                        t0[value[0]] + t1[value[1]] + t2[value[2]] + t3[value[3]]
+                        + t4[value[4]] + t5[value[5]] + t6[value[6]] + t7[value[7]]
+                        + t8[value[8]] + t9[value[9]]
+                    )  # fmt: skip
+                    if total % 10 == 0:
+                        number, id_sex = value, "M" if value[1] == "1" else "F"
+                except KeyError:
+                    pass
             if not number:
                 number, id_sex = check_id_slow(issues, row, value)
 
@@ -259,9 +336,14 @@ class Judge:
                 email = value.strip(trim) if type(value) is str else _cell_text(value)
                 if not email:
                     issue(issues, row, "email", "email.missing")
-                elif not email_ok(email):
-                    issue(issues, row, "email", "email.invalid", value=_shorten(email))
-                    email = ""
+                else:
+                    local, at, domain = email.rpartition("@")
+                    domain_ok = domains.get(domain)
+                    if domain_ok is None:
+                        domain_ok = domains[domain] = bool(_EMAIL_DOMAIN.fullmatch(domain))
+                    if not (at and domain_ok and local_ok(local)):
+                        issue(issues, row, "email", "email.invalid", value=_shorten(email))
+                        email = ""
 
             mobile = ""
             if c_mobile is not None:
@@ -290,6 +372,7 @@ class Judge:
             if number:
                 first = seen.setdefault(number, row)
                 if first != row:
+                    duplicates.append((row, number))
                     issue(
                         issues,
                         row,
@@ -303,12 +386,15 @@ class Judge:
                 issues.sort(key=_by_column)
                 issues_all.extend(issues)
                 if any(item.severity == "error" for item in issues):
-                    report.invalid += 1
+                    invalid += 1
                     continue
-            report.valid += 1
+            valid += 1
             if collect:
                 readers.append(ReaderRow(row, name, number, birth, role, sex, email, mobile, unit))  # type: ignore[arg-type]
         self.readers.extend(readers)
+        report.rows += counted
+        report.valid += valid
+        report.invalid += invalid
 
     def _check_role(self, issues: list[Issue], row: int, raw: object) -> str | None:
         text = _cell_text(raw)
@@ -331,14 +417,6 @@ class Judge:
 
     def _check_id(self, issues: list[Issue], row: int, raw: object) -> tuple[str, str | None]:
         """The normalised number ("" when absent) and the sex it encodes (None when invalid)."""
-        # Fast path: most cells already hold a clean national ID.
-        if type(raw) is str and _PLAIN_NATIONAL.fullmatch(raw):
-            code = LETTER_CODES[raw[0]]
-            total = code // 10 + (code % 10) * 9
-            for weight, digit in zip((8, 7, 6, 5, 4, 3, 2, 1, 1), raw[1:], strict=True):
-                total += weight * (ord(digit) - 48)
-            if total % 10 == 0:
-                return raw, "M" if raw[1] == "1" else "F"
         result = check_id(_cell_text(raw))
         if result.problem is None:
             if result.kind is not IdKind.NATIONAL:

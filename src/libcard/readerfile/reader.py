@@ -123,9 +123,42 @@ class Workbook:
             raise refuse(self._t, "file.truncated_or_corrupt") from None
 
 
-def numbered(rows: Rows, first_index: int = 0) -> Iterator[tuple[int, Sequence[object]]]:
-    for index in range(first_index, len(rows)):
+def numbered(
+    rows: Rows, first_index: int = 0, end: int | None = None
+) -> Iterator[tuple[int, Sequence[object]]]:
+    for index in range(first_index, len(rows) if end is None else end):
         yield index + 1, rows[index]
+
+
+# Large files are judged in two processes, one half each (two cores on a small server).
+SPLIT_ROWS = 20_000
+
+
+def _judge_rows(
+    judge: Judge, rows: Rows, first: int, limits: Limits, t: Translate, today: dt.date | None
+) -> None:
+    if not CAN_FORK or len(rows) - first < SPLIT_ROWS:
+        judge.judge_rows(numbered(rows, first))
+        return
+    middle = first + (len(rows) - first) // 2
+
+    def later_half() -> object:
+        part = Judge(judge.table, t=t, today=judge.today, collect=judge.collect)
+        part.judge_rows(numbered(rows, middle))
+        return part.outcome()
+
+    child = Child(later_half, memory_bytes=limits.max_memory, timeout=limits.timeout)
+    try:
+        judge.judge_rows(numbered(rows, first, middle))
+    except BaseException:
+        child.kill()
+        raise
+    try:
+        judge.merge(child.result())
+    except ChildFailed:  # judge it here instead; slower, same answer
+        part = Judge(judge.table, t=t, today=judge.today, collect=judge.collect)
+        part.judge_rows(numbered(rows, middle))
+        judge.merge(part.outcome())
 
 
 def locate_table(book: Workbook, limits: Limits, t: Translate) -> tuple[Table, Rows]:
@@ -157,7 +190,7 @@ def _judge(
     book = Workbook(data, kind, limits, t)
     table, rows = locate_table(book, limits, t)
     judge = Judge(table, t=t, today=today, collect=collect)
-    judge.judge_rows(numbered(rows, table.header_row))
+    _judge_rows(judge, rows, table.header_row, limits, t, today)
     report = judge.report
     report.file = filename.replace("\\", "/").rsplit("/", 1)[-1]
     if report.rows == 0:
