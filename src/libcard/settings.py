@@ -122,6 +122,7 @@ INSTALLED_APPS = [
     "libcard.accounts",
     "libcard.readers",
     "libcard.groups",
+    "libcard.platforms",
     "libcard.front",
 ]
 
@@ -276,6 +277,15 @@ TASKS = {
 WORKDAYS_MAKEUP_SATURDAYS_COUNT = envbool("WORKDAYS_MAKEUP_SATURDAYS_COUNT", "1")
 LIBCARD_CALENDAR_LAST_YEAR = envint("LIBCARD_CALENDAR_LAST_YEAR", 2027)
 LIBCARD_CARDHOLDER_KEY = env("LIBCARD_CARDHOLDER_KEY") or ""
+
+# Readers' passwords: argon2id (OWASP minimum by default; raise them on a bigger machine).
+READER_ARGON2_TIME_COST = envint("READER_ARGON2_TIME_COST", 2)
+READER_ARGON2_MEMORY_KIB = envint("READER_ARGON2_MEMORY_KIB", 19456)
+READER_ARGON2_PARALLELISM = envint("READER_ARGON2_PARALLELISM", 1)
+# Login throttling, shared by web, API and SIP2 (security.md).
+THROTTLE_FREE_FAILURES = envint("THROTTLE_FREE_FAILURES", 5)
+THROTTLE_IP_FREE_FAILURES = envint("THROTTLE_IP_FREE_FAILURES", 50)
+THROTTLE_MAX_DELAY = envint("THROTTLE_MAX_DELAY", 900)
 
 # Readers, cards and group applications (workflows.md).
 INITIAL_PASSWORD_DAYS = envint("INITIAL_PASSWORD_DAYS", 30)

@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("libcard.front.urls")),
     path("staff/", include("libcard.staff_urls")),
     path("portal/", include("libcard.groups.portal_urls")),
+    path("api/v1/", include("libcard.platforms.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]

@@ -20,6 +20,14 @@ class RateCounter(models.Model):
         return f"{self.key}@{self.window_start:%Y-%m-%d %H:%M}: {self.count}"
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs: object) -> int:
+        raise ValueError("audit entries are append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise ValueError("audit entries are append-only")
+
+
 class AuditEntry(models.Model):
     """Append-only: the app only ever inserts; PostgreSQL refuses UPDATE and DELETE outright.
 
@@ -40,6 +48,8 @@ class AuditEntry(models.Model):
     channel = models.CharField(max_length=16, blank=True)  # web, api, sip2, cli, worker
     ip = models.GenericIPAddressField(null=True, blank=True)
     details = models.JSONField(default=dict, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -1,0 +1,1 @@
+"""Platform clients (e-book platforms, databases) and the HTTP authentication API."""
