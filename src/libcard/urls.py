@@ -7,6 +7,7 @@ urlpatterns = [
     path("staff/", include("libcard.staff_urls")),
     path("portal/", include("libcard.groups.portal_urls")),
     path("api/v1/", include("libcard.platforms.urls")),
+    path("account/", include("libcard.accounts.reader_urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]

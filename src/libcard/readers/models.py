@@ -145,3 +145,34 @@ class CardholderEntry(models.Model):
 
     def __str__(self) -> str:
         return self.id_hash[:12]
+
+
+class CorrectionRequest(models.Model):
+    """A reader asks staff to correct their name, ID number or birth date (not self-service)."""
+
+    class Field(models.TextChoices):
+        NAME = "name", _("Name")
+        NATIONAL_ID = "national_id", _("ID number")
+        BIRTH_DATE = "birth_date", _("Birth date")
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Open")
+        DONE = "done", _("Corrected")
+        DECLINED = "declined", _("Declined")
+
+    reader = models.ForeignKey(Reader, on_delete=models.CASCADE, related_name="corrections")
+    field = models.CharField(max_length=16, choices=Field.choices)
+    # What the reader says is right; encrypted because it may be an ID number or a birth date.
+    requested_value = EncryptedTextField()
+    note = models.CharField(max_length=300, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+    handled_at = models.DateTimeField(null=True, blank=True)
+    handled_by = models.CharField(max_length=150, blank=True)
+    staff_note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.reader_id} {self.field} {self.state}"

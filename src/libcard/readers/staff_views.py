@@ -211,8 +211,8 @@ def cardholder_lists(request: HttpRequest) -> HttpResponse:
                 messages.success(
                     request,
                     _(
-                        "List loaded: %(loaded)d cardholders; %(skipped)d lines skipped "
-                        "(neither an ID number nor a keyed hash)."
+                        "List loaded. Cardholders: %(loaded)d. Lines skipped (neither an ID "
+                        "number nor a keyed hash): %(skipped)d."
                     )
                     % {"loaded": result.loaded, "skipped": result.skipped},
                 )
