@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     "libcard.readers",
     "libcard.groups",
     "libcard.platforms",
+    "libcard.sip2",
     "libcard.front",
 ]
 
@@ -278,6 +279,12 @@ TASKS = {
 WORKDAYS_MAKEUP_SATURDAYS_COUNT = envbool("WORKDAYS_MAKEUP_SATURDAYS_COUNT", "1")
 LIBCARD_CALENDAR_LAST_YEAR = envint("LIBCARD_CALENDAR_LAST_YEAR", 2027)
 LIBCARD_CARDHOLDER_KEY = env("LIBCARD_CARDHOLDER_KEY") or ""
+
+# The SIP2 server (integration.md): TLS when both paths are set.
+SIP2_TLS_CERT = env("SIP2_TLS_CERT") or ""
+SIP2_TLS_KEY = env("SIP2_TLS_KEY") or ""
+SIP2_IDLE_TIMEOUT = envint("SIP2_IDLE_TIMEOUT", 300)
+SIP2_MAX_CONNECTIONS_PER_ADDRESS = envint("SIP2_MAX_CONNECTIONS_PER_ADDRESS", 20)
 
 # Readers' passwords: argon2id (OWASP minimum by default; raise them on a bigger machine).
 READER_ARGON2_TIME_COST = envint("READER_ARGON2_TIME_COST", 2)

@@ -240,8 +240,17 @@ def correction(request: HttpRequest) -> HttpResponse:
     return render(request, "reader/correction.html", {"form": form, "open": open_requests})
 
 
-def reset_token(reader: Reader) -> str:
-    return signing.dumps({"r": reader.pk, "s": session_hash(reader)[:16]}, salt=RESET_SALT)
+def reset_token(reader: Reader, valid_for: dt.timedelta = RESET_MAX_AGE) -> str:
+    """Single use (bound to the reader's current secret) and valid for ``valid_for``."""
+    until = int((timezone.now() + valid_for).timestamp())
+    return signing.dumps(
+        {"r": reader.pk, "s": session_hash(reader)[:16], "u": until}, salt=RESET_SALT
+    )
+
+
+def password_link(reader: Reader, valid_for: dt.timedelta = RESET_MAX_AGE) -> str:
+    """The absolute address of a set-password page for this reader (e-mails use it)."""
+    return settings.SITE_URL + reverse("reader:reset", args=[reset_token(reader, valid_for)])
 
 
 @require_http_methods(["GET", "POST"])
@@ -262,8 +271,7 @@ def forgot(request: HttpRequest) -> HttpResponse:
                 "reader_password_reset",
                 {
                     "reader": reader,
-                    "reset_url": settings.SITE_URL
-                    + reverse("reader:reset", args=[reset_token(reader)]),
+                    "reset_url": password_link(reader),
                     "hours": int(RESET_MAX_AGE.total_seconds() // 3600),
                 },
             )
@@ -275,10 +283,11 @@ def forgot(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def reset(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        data = signing.loads(token, salt=RESET_SALT, max_age=RESET_MAX_AGE)
+        data = signing.loads(token, salt=RESET_SALT)
     except signing.BadSignature:
         return render(request, "reader/link_invalid.html")
-    reader = Reader.objects.filter(pk=data.get("r")).first()
+    expired = not isinstance(data.get("u"), int) or data["u"] < timezone.now().timestamp()
+    reader = None if expired else Reader.objects.filter(pk=data.get("r")).first()
     # Single use: the password (and so the session hash) changes once the link is used.
     if reader is None or session_hash(reader)[:16] != data.get("s"):
         return render(request, "reader/link_invalid.html")

@@ -8,7 +8,6 @@ values that repeat (dates, roles) and no work at all for what is absent.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -28,20 +27,20 @@ from libcard.readerfile.columns import (
 )
 from libcard.readerfile.container import Limits, refuse
 from libcard.readerfile.dates import BadDate, parse_birth_date
+from libcard.readerfile.fields import (
+    _EMAIL_DOMAIN,
+    _EMAIL_LOCAL,
+    _MOBILE,
+    _TRIM,
+    MAX_AGE_YEARS,
+    oldest_birth_date,
+)
+from libcard.readerfile.fields import normalise_mobile as _normalise_mobile
 from libcard.readerfile.messages import ROW_MESSAGES
 from libcard.readerfile.model import FileRefused, Issue, Report
 from libcard.textcatalog import Translate
 
 TAIPEI = ZoneInfo("Asia/Taipei")
-MAX_AGE_YEARS = 120
-
-_EMAIL_LOCAL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}")
-_EMAIL_DOMAIN = re.compile(
-    r"(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
-)
-_MOBILE = re.compile(r"09\d{8}")
-_MOBILE_DROP = str.maketrans("", "", " \t\u3000-()\u2010\u2011\u2012\u2013\u2014")
-_TRIM = " \t\r\n\u3000\u00a0"
 
 
 def _id_table() -> list[dict[str, int]]:
@@ -157,10 +156,7 @@ class Judge:
         self.table = table
         self.t = t
         self.today = today or today_in_taiwan()
-        try:
-            self.oldest = self.today.replace(year=self.today.year - MAX_AGE_YEARS)
-        except ValueError:  # 29 February
-            self.oldest = self.today.replace(year=self.today.year - MAX_AGE_YEARS, day=28)
+        self.oldest = oldest_birth_date(self.today)
         self.collect = collect
         self.readers: list[ReaderRow] = []
         self.report = Report(
@@ -468,15 +464,6 @@ def _parse_or_none(raw: object) -> dt.date | None:
         return parse_birth_date(raw)
     except BadDate:
         return None
-
-
-def _normalise_mobile(text: str) -> str:
-    mobile = unicodedata.normalize("NFKC", text).translate(_MOBILE_DROP)
-    if mobile.startswith("+886"):
-        mobile = "0" + mobile[4:].lstrip("0")
-    elif len(mobile) == 9 and mobile.startswith("9"):
-        mobile = "0" + mobile  # a number cell lost the leading zero
-    return mobile
 
 
 def _shorten(text: str, limit: int = 40) -> str:
