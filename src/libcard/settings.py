@@ -126,6 +126,19 @@ INSTALLED_APPS = [
     "libcard.sip2",
     "libcard.front",
 ]
+# The individual-applications app is being written; it joins once it is there.
+import importlib.util  # noqa: E402
+
+
+def _module_exists(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+if _module_exists("libcard.individual.models"):
+    INSTALLED_APPS.insert(INSTALLED_APPS.index("libcard.front"), "libcard.individual")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
