@@ -2,9 +2,9 @@
 
 import datetime as dt
 import subprocess
+from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from libcard.core.crypto import DecryptionError, id_index, keyring
@@ -75,14 +75,12 @@ def _raw_database_bytes() -> bytes:
     """The whole database as an attacker with a copy would see it."""
     if connection.vendor == "sqlite":
         connection.close()
-        name = settings.DATABASES["default"]["NAME"]
-        path = connection.settings_dict["NAME"] if name not in ("", ":memory:") else name
-        data = open(path, "rb").read()  # noqa: PTH123
+        path = Path(connection.settings_dict["NAME"])
+        data = path.read_bytes()
         for suffix in ("-wal", "-journal"):
-            try:
-                data += open(path + suffix, "rb").read()  # noqa: PTH123
-            except FileNotFoundError:
-                pass
+            extra = path.with_name(path.name + suffix)
+            if extra.exists():
+                data += extra.read_bytes()
         return data
     params = connection.get_connection_params()
     completed = subprocess.run(

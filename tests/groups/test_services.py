@@ -89,7 +89,7 @@ def test_a_file_with_errors_returns_the_application(
     rows = reader_rows(4)
     rows[1][3] = "85/02/30"
     with django_capture_on_commit_callbacks(execute=True):
-        app, submission = upload_and_submit(awaiting, rows)
+        app, _submission = upload_and_submit(awaiting, rows)
     assert app.status == Status.RETURNED
     assert "85/02/30" in mailoutbox[0].body
     # fixed and sent again: queued
