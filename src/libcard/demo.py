@@ -155,7 +155,10 @@ def load_demo() -> bool:
     queued = _application(institutions[1], contacts[1], 5, 20)
     services.application_approve(actor=actor, application=queued)
     good = services.submission_upload(
-        actor=actor, application=queued, filename="範例國中讀者資料.xlsx", data=_reader_file(700, 40)
+        actor=actor,
+        application=queued,
+        filename="範例國中讀者資料.xlsx",
+        data=_reader_file(700, 40),
     )
     services.submission_submit(actor=actor, submission=good)
     # completed: issued with its roster (first batch of the demo school)

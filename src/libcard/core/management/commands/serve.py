@@ -30,7 +30,14 @@ class Command(BaseCommand):
         if "sip2" in get_commands():
             children.append(
                 subprocess.Popen(
-                    [*libcard, "sip2", "--host", options["host"], "--port", str(options["sip2_port"])]
+                    [
+                        *libcard,
+                        "sip2",
+                        "--host",
+                        options["host"],
+                        "--port",
+                        str(options["sip2_port"]),
+                    ]
                 )
             )
         url = f"http://{options['host']}:{options['port']}/"
@@ -56,9 +63,7 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, lambda *_a: (stop(), sys.exit(0)))
         try:
-            call_command(
-                "runserver", f"{options['host']}:{options['port']}", use_reloader=False
-            )
+            call_command("runserver", f"{options['host']}:{options['port']}", use_reloader=False)
         except KeyboardInterrupt:
             pass
         finally:
