@@ -8,6 +8,7 @@ and "wrong password", counts against the throttle and is written to the audit lo
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import hmac
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ from libcard.core.crypto import id_index
 from libcard.identity.numbers import mask_id, normalise_id
 from libcard.readers.models import Reader
 from libcard.readers.services import initial_password_hash
+
+LAST_LOGIN_PRECISION = dt.timedelta(hours=1)
 
 
 class Outcome(enum.StrEnum):
@@ -50,7 +53,8 @@ def reader_authenticate(
     counters = throttle.counters(account_index=index, address=address)
     actor = Actor("anonymous", "", actor_label, channel=channel, ip=_ip_or_none(address))
     masked = mask_id(number)
-    wait = throttle.retry_after(counters)
+    current = throttle.state(counters)
+    wait = current.retry_after
     if wait:
         audit(actor, "login.throttled", account=masked, retry_after=wait)
         return AuthResult(Outcome.THROTTLED, retry_after=wait)
@@ -76,12 +80,16 @@ def reader_authenticate(
         throttle.record_failure(counters)
         audit(actor, "login.failure", account=masked)
         return AuthResult(Outcome.INVALID)
-    throttle.record_success(counters)
+    throttle.record_success(counters, current.counted)
     assert reader is not None
     reader_actor = Actor("reader", str(reader.pk), reader.id_masked, channel=channel, ip=actor.ip)
     audit(reader_actor, "login.success", reader, outcome=outcome.value)
-    if outcome is Outcome.OK:
-        Reader.objects.filter(pk=reader.pk).update(last_login_at=timezone.now())
+    now = timezone.now()
+    if outcome is Outcome.OK and (
+        reader.last_login_at is None or now - reader.last_login_at > LAST_LOGIN_PRECISION
+    ):
+        # Platforms verify on every page; once an hour is precise enough and spares a write.
+        Reader.objects.filter(pk=reader.pk).update(last_login_at=now)
     return AuthResult(outcome, reader)
 
 

@@ -47,16 +47,33 @@ def _address_allowance(address: str) -> int:
     return settings.THROTTLE_IP_FREE_FAILURES
 
 
-def retry_after(items: list[Counter], now: dt.datetime | None = None) -> int:
-    """Seconds until an attempt is allowed (0: now)."""
+@dataclass(frozen=True)
+class State:
+    retry_after: int  # seconds until an attempt is allowed (0: now)
+    counted: frozenset[str]  # keys that hold failures (so a success knows what to clear)
+
+
+def state(items: list[Counter], now: dt.datetime | None = None) -> State:
+    """One query: the delay in force and which counters exist."""
     now = now or timezone.now()
-    until = (
-        LoginThrottle.objects.filter(key__in=[c.key for c in items], blocked_until__gt=now)
-        .order_by("-blocked_until")
-        .values_list("blocked_until", flat=True)
-        .first()
+    rows = LoginThrottle.objects.filter(key__in=[c.key for c in items]).values_list(
+        "key", "blocked_until"
     )
-    return 0 if until is None else max(1, int((until - now).total_seconds() + 0.999))
+    counted, until = set(), None
+    for key, blocked_until in rows:
+        counted.add(key)
+        if (
+            blocked_until is not None
+            and blocked_until > now
+            and (until is None or blocked_until > until)
+        ):
+            until = blocked_until
+    wait = 0 if until is None else max(1, int((until - now).total_seconds() + 0.999))
+    return State(wait, frozenset(counted))
+
+
+def retry_after(items: list[Counter], now: dt.datetime | None = None) -> int:
+    return state(items, now).retry_after
 
 
 def _delay(failures: int, free: int) -> int:
@@ -84,10 +101,13 @@ def record_failure(items: list[Counter], now: dt.datetime | None = None) -> None
             row.save()
 
 
-def record_success(items: list[Counter]) -> None:
+def record_success(items: list[Counter], counted: frozenset[str] | None = None) -> None:
     """The right password clears this account's counters (not the address's)."""
     keys = [c.key for c in items if not c.key.startswith("ip:")]
-    LoginThrottle.objects.filter(key__in=keys).delete()
+    if counted is not None:
+        keys = [key for key in keys if key in counted]  # nothing to clear: no query
+    if keys:
+        LoginThrottle.objects.filter(key__in=keys).delete()
 
 
 def clear(key: str) -> int:

@@ -140,15 +140,18 @@ def platform_by_sip2_login(user: str, password: str) -> Platform | None:
 
 
 def pseudonym_for(platform: Platform, reader: Reader) -> str:
-    """Stable per platform and reader; two platforms cannot join their data on it."""
+    """Stable per platform and reader; two platforms cannot join their data on it.
+
+    Recorded once, so that GET /readers/<pseudonym> can find the reader; after that a
+    single indexed look-up, and no transaction.
+    """
     value = keyring().keyed_hash("pseudonym", f"{platform.pk}:{reader.pk}")[:32]
-    try:
-        with transaction.atomic():
-            PlatformReader.objects.get_or_create(
-                platform=platform, reader=reader, defaults={"pseudonym": value}
-            )
-    except IntegrityError:
-        pass
+    if not PlatformReader.objects.filter(pseudonym=value).exists():
+        try:
+            with transaction.atomic():
+                PlatformReader.objects.create(platform=platform, reader=reader, pseudonym=value)
+        except IntegrityError:
+            pass  # recorded meanwhile by another process
     return value
 
 
