@@ -37,14 +37,18 @@ def run(rows: int = ROWS, runs: int = RUNS) -> list[tuple[str, float, float, flo
             },
             runs,
         )
-        results.append((suffix[1:], times["check"], times["calamine"], times["check"] / times["calamine"]))
+        results.append(
+            (suffix[1:], times["check"], times["calamine"], times["check"] / times["calamine"])
+        )
     return results
 
 
 def main() -> None:
     results = run()
     rows = [("file", "check-readers s", "python-calamine s", "ratio (target ≤ 2.0)")]
-    rows += [(f"{ROWS:,} rows .{kind}", f"{c:.2f}", f"{b:.2f}", f"{r:.2f}") for kind, c, b, r in results]
+    rows += [
+        (f"{ROWS:,} rows .{kind}", f"{c:.2f}", f"{b:.2f}", f"{r:.2f}") for kind, c, b, r in results
+    ]
     print("\n== reader data file: check-readers vs python-calamine read ==")
     print(table(rows))
 

@@ -19,6 +19,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from libcard.core.audit import Actor, audit
+from libcard.core.bulk import insert_many
 from libcard.core.files import load_file
 from libcard.core.uploads import check_bytes
 from libcard.groups.models import GroupApplication, IssuedRow, PendingReader, Submission
@@ -78,8 +79,9 @@ def _issue_batch(
             )
         )
     with transaction.atomic():
-        Reader.objects.bulk_create(readers, batch_size=BATCH)
-        Card.objects.bulk_create(
+        insert_many(Reader, readers)
+        insert_many(
+            Card,
             [
                 Card(
                     reader=reader,
@@ -90,7 +92,6 @@ def _issue_batch(
                 )
                 for reader in readers
             ],
-            batch_size=BATCH,
         )
         reader_by_row = dict(zip((row.row for row in new_rows), readers, strict=True))
         issued_rows = []
@@ -116,7 +117,7 @@ def _issue_batch(
                         **common,
                     )
                 )
-        IssuedRow.objects.bulk_create(issued_rows, batch_size=BATCH)
+        insert_many(IssuedRow, issued_rows)
     return len(readers), len(rows) - len(readers)
 
 

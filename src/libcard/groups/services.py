@@ -435,6 +435,7 @@ def _clear_pending(application: GroupApplication) -> None:
 
 def _set_pending(application: GroupApplication, submission: Submission) -> None:
     """Remember the accepted file's readers so that another open batch cannot list them too."""
+    from libcard.core.bulk import insert_many
     from libcard.core.crypto import id_index
     from libcard.core.files import load_file
     from libcard.groups.models import PendingReader
@@ -442,9 +443,8 @@ def _set_pending(application: GroupApplication, submission: Submission) -> None:
     _clear_pending(application)
     outcome = check_bytes(load_file(submission.file_key), submission.original_name, collect=True)
     indexes = {id_index(reader.national_id) for reader in outcome.readers or []}
-    PendingReader.objects.bulk_create(
-        [PendingReader(application=application, id_index=index) for index in indexes],
-        batch_size=2_000,
+    insert_many(
+        PendingReader, [PendingReader(application=application, id_index=i) for i in indexes]
     )
 
 
