@@ -122,8 +122,8 @@ class AuditSearchForm(forms.Form):
         help_text=_lazy("For example groups.groupapplication"),
     )
     object_id = forms.CharField(label=_lazy("Object number"), max_length=64, required=False)
-    date_from = forms.DateField(label=_lazy("From"), required=False, widget=DateInput())
-    date_to = forms.DateField(label=_lazy("To"), required=False, widget=DateInput())
+    date_from = forms.DateField(label=_lazy("From date"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_lazy("To date"), required=False, widget=DateInput())
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
