@@ -8,7 +8,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from libcard.core.audit import Actor
-from libcard.readers.cardholder_files import CardholderFileError, values_from_file
+from libcard.readers.cardholder_files import ListUnreadable, list_values
 from libcard.readers.services import cardholder_list_load
 
 
@@ -24,10 +24,10 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         path = Path(str(options["file"]))
         try:
-            values = values_from_file(path.read_bytes(), path.name)
+            values = list_values(path.read_bytes(), path.name)
         except OSError as error:
             raise CommandError(f"無法讀取 cannot read {path}: {error.strerror}") from None
-        except CardholderFileError as error:
+        except ListUnreadable as error:
             raise CommandError(str(error)) from None
         result = cardholder_list_load(
             actor=Actor("operator", label="cli", channel="cli"),
