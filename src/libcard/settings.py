@@ -344,5 +344,7 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "django.request": {"level": "ERROR"},
+        # Every task start and finish is not news; failures still are.
+        "django_tasks": {"level": "WARNING"},
     },
 }
