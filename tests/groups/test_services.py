@@ -197,3 +197,16 @@ def test_signup_tokens_work_once(school_a):
     person.user = get_user_model().objects.create_user(username="fresh", password="x" * 12)
     person.save()
     assert services.contact_from_signup_token(token) is None
+
+
+def test_a_closure_day_added_later_moves_the_due_date(
+    awaiting, admin_staff, django_capture_on_commit_callbacks
+):
+    from libcard.core.services import closure_add
+
+    app, _submission = upload_and_submit(awaiting, reader_rows(2))
+    before = app.due_on
+    with django_capture_on_commit_callbacks(execute=True):
+        closure_add(actor=STAFF, day=before, reason="颱風停班")
+    app.refresh_from_db()
+    assert app.due_on > before

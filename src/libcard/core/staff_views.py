@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
@@ -18,8 +18,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from libcard.accounts.roles import ADMIN, staff_required
 from libcard.accounts.staff_auth import staff_render
-from libcard.core.audit import Actor, audit
+from libcard.core.audit import Actor
 from libcard.core.models import AuditEntry, CalendarSettings, Closure
+from libcard.core.services import closed_weekday_set, closure_add, closure_remove
 
 PAGE_SIZE = 50
 PAST_CLOSURES_SHOWN = 60
@@ -34,46 +35,6 @@ WEEKDAY_CHOICES = [
     ("6", _lazy("Sunday")),
     (NO_WEEKLY_CLOSING, _lazy("No weekly closing day")),
 ]
-
-
-# -- services: each calendar change is audited as "calendar.change" ---------------------------
-@transaction.atomic
-def closed_weekday_set(*, actor: Actor, weekday: int | None) -> CalendarSettings:
-    calendar = CalendarSettings.objects.select_for_update().get(pk=CalendarSettings.current().pk)
-    old = calendar.closed_weekday
-    if old == weekday:
-        return calendar
-    calendar.closed_weekday = weekday
-    calendar.save(update_fields=["closed_weekday", "updated_at"])
-    audit(actor, "calendar.change", calendar, change="closed_weekday", old=old, new=weekday)
-    return calendar
-
-
-@transaction.atomic
-def closure_add(*, actor: Actor, day: dt.date, reason: str) -> Closure:
-    closure = Closure.objects.create(day=day, reason=reason.strip(), created_by=actor.label)
-    audit(
-        actor,
-        "calendar.change",
-        closure,
-        change="closure_add",
-        day=day.isoformat(),
-        reason=closure.reason,
-    )
-    return closure
-
-
-@transaction.atomic
-def closure_remove(*, actor: Actor, closure: Closure) -> None:
-    audit(
-        actor,
-        "calendar.change",
-        closure,
-        change="closure_remove",
-        day=closure.day.isoformat(),
-        reason=closure.reason,
-    )
-    closure.delete()
 
 
 # -- forms ------------------------------------------------------------------------------------

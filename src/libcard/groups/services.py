@@ -509,6 +509,22 @@ def applications_expire_due(*, today: dt.date | None = None) -> int:
     return count
 
 
+def due_dates_recompute() -> int:
+    """After a change of the library's calendar: the due dates of the queue, counted again."""
+    calendar = library_calendar()
+    changed = 0
+    for application in GroupApplication.objects.filter(
+        status__in=[Status.QUEUED, Status.ISSUING], file_accepted_at__isnull=False
+    ):
+        due = calendar.add_working_days(
+            timezone.localdate(application.file_accepted_at), settings.GROUP_DUE_WORKING_DAYS
+        )
+        if due != application.due_on:
+            GroupApplication.objects.filter(pk=application.pk).update(due_on=due)
+            changed += 1
+    return changed
+
+
 def applications_auto_issue() -> int:
     """When the library turned GROUP_AUTO_ISSUE on: issue queued applications in arrival order."""
     if not settings.GROUP_AUTO_ISSUE:
