@@ -21,6 +21,8 @@ from libcard.readerfile.annotate import SUMMARY_SHEET, annotated_copy, excel_she
 from libcard.readerfile.model import Issue, Report
 
 needs_soffice = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice missing")
+# LibreOffice runs one at a time (same xdist worker): several at once on two cores time out.
+one_office_at_a_time = pytest.mark.xdist_group("libreoffice")
 ERROR_FILL = "FFFFC7CE"
 WARNING_FILL = "FFFFEB9C"
 INJECTED = ["=1+1", "+cmd", "-2", "@SUM(A1)", "\t=x", "\r=y", '=HYPERLINK("http://x")']
@@ -193,6 +195,7 @@ def test_text_from_the_file_name_and_headers_is_never_a_formula():
 
 
 @needs_soffice
+@one_office_at_a_time
 @pytest.mark.slow
 def test_libreoffice_shows_injected_text_literally(annotated, tmp_path):
     (tmp_path / "a.xlsx").write_bytes(annotated)
@@ -210,6 +213,7 @@ def test_libreoffice_shows_injected_text_literally(annotated, tmp_path):
 
 
 @needs_soffice
+@one_office_at_a_time
 @pytest.mark.slow
 def test_libreoffice_converts_it_to_pdf(annotated, tmp_path):
     (tmp_path / "annotated.xlsx").write_bytes(annotated)

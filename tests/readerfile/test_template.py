@@ -41,6 +41,8 @@ NS = {
     "manifest": "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0",
 }
 needs_soffice = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice missing")
+# LibreOffice runs one at a time (same xdist worker): several at once on two cores time out.
+one_office_at_a_time = pytest.mark.xdist_group("libreoffice")
 
 
 def _xml(data: bytes) -> ET.Element:
@@ -291,6 +293,7 @@ def test_ods_text_columns_are_formatted_as_text(content):
 
 
 @needs_soffice
+@one_office_at_a_time
 @pytest.mark.slow
 def test_libreoffice_converts_both_to_csv(xlsx_bytes, ods_bytes, tmp_path):
     (tmp_path / "t.xlsx").write_bytes(xlsx_bytes)
@@ -383,6 +386,7 @@ def _python_with_uno() -> str | None:
 
 
 @needs_soffice
+@one_office_at_a_time
 @pytest.mark.slow
 def test_examples_typed_into_the_template_read_back_unchanged(xlsx_bytes, ods_bytes, tmp_path):
     python = _python_with_uno()
