@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_checking_a_messy_file_shows_the_bad_rows_and_gives_the_annotated_copy(page, tmp_path):
     page.goto("/")
-    page.get_by_role("link", name="Check a reader data file").first.wait_for()
+    page.get_by_role("link", name="檢查讀者資料檔").first.wait_for()
     page.locator("a[href='/check/']").first.click()
     page.set_input_files("input[type=file]", str(FIXTURES / "messy.xlsx"))
     page.locator("form.card button[type=submit]").click()
