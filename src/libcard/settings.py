@@ -122,24 +122,11 @@ INSTALLED_APPS = [
     "libcard.accounts",
     "libcard.readers",
     "libcard.groups",
+    "libcard.individual",
     "libcard.platforms",
     "libcard.sip2",
     "libcard.front",
 ]
-# The individual-applications app is being written; it joins once it is there.
-import importlib.util  # noqa: E402
-
-
-def _module_exists(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ModuleNotFoundError:
-        return False
-
-
-if _module_exists("libcard.individual.models"):
-    INSTALLED_APPS.insert(INSTALLED_APPS.index("libcard.front"), "libcard.individual")
-
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -324,6 +311,16 @@ SIGNUP_LINK_DAYS = envint("SIGNUP_LINK_DAYS", 30)
 RETENTION_READER_FILE_DAYS = envint("RETENTION_READER_FILE_DAYS", 90)
 RETENTION_IDENTITY_IMAGE_DAYS = envint("RETENTION_IDENTITY_IMAGE_DAYS", 30)
 ATTACHMENT_MAX_BYTES = envint("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+
+# Individual applications (workflows.md) and the Citizen Digital Certificate (identity.md).
+INDIVIDUAL_REVIEW_WORKING_DAYS = envint("INDIVIDUAL_REVIEW_WORKING_DAYS", 3)
+INDIVIDUAL_CONFIRM_DAYS = envint("INDIVIDUAL_CONFIRM_DAYS", 3)  # e-mail confirmation link validity
+INDIVIDUAL_UPLOAD_MAX_BYTES = envint("INDIVIDUAL_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+INDIVIDUAL_UPLOAD_MAX_PIXELS = envint("INDIVIDUAL_UPLOAD_MAX_PIXELS", 50_000_000)
+# PEM/DER files, comma-separated: the GRCA root and MOICA G2/G3. Empty: the certificate path is off.
+MOICA_TRUST_ANCHORS = envlist("MOICA_TRUST_ANCHORS")
+MOICA_CRL_CACHE_DIR = env("MOICA_CRL_CACHE_DIR") or str(DATA_DIR / "crl-cache")
+MOICA_ALLOW_FETCHING = envbool("MOICA_ALLOW_FETCHING", "1")
 
 # The reader data file (see shared/spec/reader-file.md).
 READERFILE_MAX_BYTES = envint("READERFILE_MAX_BYTES", 20 * 1024 * 1024)

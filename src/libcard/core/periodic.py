@@ -33,6 +33,9 @@ JOBS: tuple[Job, ...] = (
     Job("groups.auto_issue", dt.timedelta(minutes=10), "libcard.groups.services.applications_auto_issue"),
     Job("groups.resume_issue", dt.timedelta(minutes=15), "libcard.groups.services.applications_resume_stuck"),
     Job("groups.rosters_purge", dt.timedelta(hours=1), "libcard.groups.issuance.rosters_purge"),
+    Job("individual.delay_notices", dt.timedelta(minutes=30), "libcard.individual.tasks.notify_delayed"),
+    Job("individual.lapse_unconfirmed", dt.timedelta(hours=1), "libcard.individual.tasks.lapse_unconfirmed"),
+    Job("individual.nonces_purge", dt.timedelta(hours=1), "libcard.individual.tasks.purge_nonces"),
     Job("core.retention", dt.timedelta(hours=24), "libcard.core.retention.retention_apply_due"),
     Job("core.rate_counters", dt.timedelta(hours=1), "libcard.core.ratelimit.rate_counters_prune"),
 )  # fmt: skip

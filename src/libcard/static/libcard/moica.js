@@ -12,7 +12,8 @@
 (function () {
   "use strict";
 
-  var HANDSHAKE_MS = 5000; // HiPKI's window says "getTbs" at once when the service runs
+  // HiPKI's window says "getTbs" at once when the service runs; silence means it does not.
+  var HANDSHAKE_MS = 5000;
 
   function setup(form) {
     var origin = form.getAttribute("data-hipki-origin") || "http://localhost:61161";
@@ -30,8 +31,9 @@
       return code === undefined ? text : text.replace("%s", code);
     }
 
-    function say(text, isError) {
+    function say(name, text, isError) {
       if (!status) { return; }
+      status.setAttribute("data-state", name);
       status.textContent = text;
       status.className = isError ? "error" : "help";
       status.setAttribute("role", isError ? "alert" : "status");
@@ -85,11 +87,11 @@
         if (code === 0 && answer.signature) {
           signatureField.value = answer.signature;
           finish();
-          say(message("signed"), false);
+          say("signed", message("signed"), false);
           form.submit();
         } else {
           finish();
-          say(message("failed", hex(answer.ret_code)), true);
+          say("failed", message("failed", hex(answer.ret_code)), true);
         }
       }
     });
@@ -99,23 +101,23 @@
       event.preventDefault();
       if (busy) { return; }
       if (!pinField.value) {
-        say(message("no-pin"), true);
+        say("no-pin", message("no-pin"), true);
         pinField.focus();
         return;
       }
       busy = true;
       if (button) { button.disabled = true; }
-      say(message("signing"), false);
+      say("signing", message("signing"), false);
       popup = window.open(origin + "/popupForm", "hipki-sign", "height=200,width=200,left=100,top=20");
       if (!popup) {
         finish();
-        say(message("popup-blocked"), true);
+        say("popup-blocked", message("popup-blocked"), true);
         return;
       }
       timer = window.setTimeout(function () {
         finish();
-        say(message("no-service"), true);
-      }, HANDSHAKE_MS);
+        say("no-service", message("no-service"), true);
+      }, Number(form.getAttribute("data-handshake-ms")) || HANDSHAKE_MS);
     });
   }
 
