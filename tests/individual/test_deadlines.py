@@ -149,3 +149,14 @@ def test_documents_go_30_days_after_the_decision_and_the_decision_stays(settings
     assert all(d.file_key == "" for d in lapsed.documents.all())
     assert AuditEntry.objects.filter(action="retention.delete").count() == 4
     assert all(item.kind != "identity image" for item in retention.plan(now))
+
+
+def test_a_closure_entered_after_submission_moves_the_due_date(django_capture_on_commit_callbacks):
+    from libcard.core.services import closure_add
+
+    application = submitted(now=taipei(D(2024, 7, 23)))
+    assert application.due_on == D(2024, 7, 26)
+    with django_capture_on_commit_callbacks(execute=True):
+        closure_add(actor=REVIEWER, day=D(2024, 7, 25), reason="颱風停班")
+    application.refresh_from_db()
+    assert application.due_on == D(2024, 7, 30)
