@@ -148,7 +148,9 @@ STAFF_LOGIN_URL = "/staff/login/"
 PORTAL_LOGIN_URL = "/portal/login/"
 LOGIN_URL = PORTAL_LOGIN_URL
 # Staff accounts need a second factor (TOTP); turning it off is for a laptop demo only.
-STAFF_REQUIRE_2FA = envbool("STAFF_REQUIRE_2FA", "0")
+STAFF_REQUIRE_2FA = envbool("STAFF_REQUIRE_2FA", "1" if PRODUCTION else "0")
+if PRODUCTION and not STAFF_REQUIRE_2FA:
+    raise ImproperlyConfigured("LIBCARD_PRODUCTION=1 needs STAFF_REQUIRE_2FA=1 (security.md)")
 
 TEMPLATES = [
     {

@@ -3,14 +3,18 @@
 from django.urls import path
 
 from libcard.accounts import staff_auth
+from libcard.accounts import staff_views as account_views
 from libcard.core import staff_views as core_views
 from libcard.groups import staff_views as group_views
+from libcard.platforms import staff_views as platform_views
 from libcard.readers import staff_views as reader_views
 
 app_name = "staff"
 urlpatterns = [
     path("login/", staff_auth.login_view, name="login"),
     path("logout/", staff_auth.logout_view, name="logout"),
+    path("login/code/", staff_auth.login_code_view, name="login_code"),
+    path("two-factor/", staff_auth.totp_enrol_view, name="totp_enrol"),
     # group applications
     path("", group_views.dashboard, name="dashboard"),
     path("applications/", group_views.application_list, name="applications"),
@@ -74,7 +78,51 @@ urlpatterns = [
         group_views.institution_contact_change,
         name="institution_contact",
     ),
+    # readers (any staff role finds and sees; group staff and admins act)
+    path("readers/", reader_views.readers, name="readers"),
+    path("readers/<int:pk>/", reader_views.reader_detail, name="reader"),
+    path("readers/<int:pk>/reveal/", reader_views.reader_reveal, name="reader_reveal"),
+    path(
+        "readers/<int:pk>/password/",
+        reader_views.reader_password_reset,
+        name="reader_password_reset",
+    ),
+    path(
+        "readers/<int:pk>/physical-card/",
+        reader_views.card_issue_physical_view,
+        name="card_issue_physical",
+    ),
+    path(
+        "readers/<int:pk>/cards/<int:card_pk>/suspend/",
+        reader_views.card_suspend_view,
+        name="card_suspend",
+    ),
+    path(
+        "readers/<int:pk>/cards/<int:card_pk>/restore/",
+        reader_views.card_restore_view,
+        name="card_restore",
+    ),
+    path(
+        "readers/<int:pk>/corrections/<int:correction_pk>/",
+        reader_views.correction_detail,
+        name="correction",
+    ),
     # staff admins
+    path("throttles/", account_views.throttles, name="throttles"),
+    path("throttles/clear/", account_views.throttle_clear, name="throttle_clear"),
+    path("staff-accounts/", account_views.staff_users, name="staff_users"),
+    path(
+        "staff-accounts/<int:pk>/reset-two-factor/",
+        account_views.totp_reset,
+        name="totp_reset",
+    ),
+    path("platforms/", platform_views.platforms, name="platforms"),
+    path("platforms/new/", platform_views.platform_register_view, name="platform_register"),
+    path("platforms/<int:pk>/", platform_views.platform_detail, name="platform"),
+    path(
+        "platforms/<int:pk>/api-key/", platform_views.platform_new_key_view, name="platform_new_key"
+    ),
+    path("platforms/<int:pk>/sip2/", platform_views.platform_sip2_view, name="platform_sip2"),
     path("cardholder-lists/", reader_views.cardholder_lists, name="cardholder_lists"),
     path("closures/", core_views.closures, name="closures"),
     path("closures/weekday/", core_views.closed_weekday_change, name="closed_weekday"),

@@ -15,8 +15,6 @@ import openpyxl
 import pytest
 from django.utils import timezone
 
-from libcard.groups.models import GroupApplication
-from libcard.groups.states import Status
 from tests.support import processes
 from tests.support.factories import PASSWORD, reader_file_xlsx, reader_rows
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pyotp
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
+from libcard.accounts.models import StaffDevice
 from libcard.core.models import AuditEntry
 from tests.staff import log_in
 from tests.support.factories import PASSWORD, staff
@@ -23,16 +25,20 @@ def test_it_shows_the_login_form(client):
     assert b'name="csrfmiddlewaretoken"' in response.content
 
 
-def test_it_logs_staff_in_and_passes_the_second_factor_flag(client, group_staff):
+def test_without_an_authenticator_or_the_requirement_it_logs_in_and_offers_one(client, group_staff):
     response = _login(client, "group-staff")
     assert response.status_code == 302
     assert response["Location"] == reverse("staff:dashboard")
-    assert client.session["staff_2fa_ok"] is True
+    # The second factor was not passed, so the flag is not set (see tests/staff/test_totp.py).
+    assert "staff_2fa_ok" not in client.session
     entry = AuditEntry.objects.get(action="login.success")
     assert entry.actor_label == "group-staff"
     assert entry.actor_kind == "staff"
     assert entry.channel == "web"
     assert entry.ip == "127.0.0.1"
+    assert entry.details == {"second_factor": "none"}
+    page = client.get(reverse("staff:dashboard")).content.decode()
+    assert reverse("staff:totp_enrol") in page
 
 
 def test_it_follows_a_local_next_url(client, reviewer):
@@ -93,7 +99,12 @@ def test_it_sends_a_session_without_the_second_factor_back_to_login(client, sett
     response = client.get(reverse("staff:dashboard"))
     assert response.status_code == 302
     assert response["Location"].startswith(LOGIN)
-    _login(client, "reviewer")
+    response = _login(client, "reviewer")
+    assert response["Location"] == reverse("staff:totp_enrol")
+    assert client.get(reverse("staff:dashboard")).status_code == 302
+    assert client.get(reverse("staff:totp_enrol")).status_code == 200
+    secret = StaffDevice.objects.get(user=reviewer).secret
+    client.post(reverse("staff:totp_enrol"), {"code": pyotp.TOTP(secret).now()})
     assert client.get(reverse("staff:dashboard")).status_code == 200
 
 

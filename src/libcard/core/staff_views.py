@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from libcard.accounts.roles import ADMIN, staff_required
@@ -26,14 +26,14 @@ PAGE_SIZE = 50
 PAST_CLOSURES_SHOWN = 60
 NO_WEEKLY_CLOSING = "none"
 WEEKDAY_CHOICES = [
-    ("0", _lazy("Monday")),
-    ("1", _lazy("Tuesday")),
-    ("2", _lazy("Wednesday")),
-    ("3", _lazy("Thursday")),
-    ("4", _lazy("Friday")),
-    ("5", _lazy("Saturday")),
-    ("6", _lazy("Sunday")),
-    (NO_WEEKLY_CLOSING, _lazy("No weekly closing day")),
+    ("0", gettext_lazy("Monday")),
+    ("1", gettext_lazy("Tuesday")),
+    ("2", gettext_lazy("Wednesday")),
+    ("3", gettext_lazy("Thursday")),
+    ("4", gettext_lazy("Friday")),
+    ("5", gettext_lazy("Saturday")),
+    ("6", gettext_lazy("Sunday")),
+    (NO_WEEKLY_CLOSING, gettext_lazy("No weekly closing day")),
 ]
 
 
@@ -46,7 +46,7 @@ class DateInput(forms.DateInput):
 
 
 class WeekdayForm(forms.Form):
-    weekday = forms.ChoiceField(label=_lazy("Weekly closing day"), choices=WEEKDAY_CHOICES)
+    weekday = forms.ChoiceField(label=gettext_lazy("Weekly closing day"), choices=WEEKDAY_CHOICES)
 
     def weekday_value(self) -> int | None:
         value = self.cleaned_data["weekday"]
@@ -54,11 +54,11 @@ class WeekdayForm(forms.Form):
 
 
 class ClosureForm(forms.Form):
-    day = forms.DateField(label=_lazy("Day"), widget=DateInput())
+    day = forms.DateField(label=gettext_lazy("Day"), widget=DateInput())
     reason = forms.CharField(
-        label=_lazy("Reason"),
+        label=gettext_lazy("Reason"),
         max_length=200,
-        help_text=_lazy("For example: typhoon day, inventory, power outage."),
+        help_text=gettext_lazy("For example: typhoon day, inventory, power outage."),
     )
 
     def clean_day(self) -> dt.date:
@@ -70,21 +70,23 @@ class ClosureForm(forms.Form):
 
 class AuditSearchForm(forms.Form):
     action = forms.CharField(
-        label=_lazy("Action"),
+        label=gettext_lazy("Action"),
         max_length=64,
         required=False,
-        help_text=_lazy("The start is enough: “login” finds login.success and login.failure."),
+        help_text=gettext_lazy(
+            "The start is enough: “login” finds login.success and login.failure."
+        ),
     )
-    actor = forms.CharField(label=_lazy("Who"), max_length=150, required=False)
+    actor = forms.CharField(label=gettext_lazy("Who"), max_length=150, required=False)
     object_type = forms.CharField(
-        label=_lazy("Object type"),
+        label=gettext_lazy("Object type"),
         max_length=64,
         required=False,
-        help_text=_lazy("For example groups.groupapplication"),
+        help_text=gettext_lazy("For example groups.groupapplication"),
     )
-    object_id = forms.CharField(label=_lazy("Object number"), max_length=64, required=False)
-    date_from = forms.DateField(label=_lazy("From date"), required=False, widget=DateInput())
-    date_to = forms.DateField(label=_lazy("To date"), required=False, widget=DateInput())
+    object_id = forms.CharField(label=gettext_lazy("Object number"), max_length=64, required=False)
+    date_from = forms.DateField(label=gettext_lazy("From date"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=gettext_lazy("To date"), required=False, widget=DateInput())
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from libcard.core.uploads import read_capped
 from libcard.groups.models import Attachment, ContactPerson, GroupApplication, Institution
@@ -81,64 +81,68 @@ class RegisterLetterForm(forms.Form):
     """One official letter: the institution, its contact person, the letter and its attachments."""
 
     institution = forms.ModelChoiceField(
-        label=_lazy("Institution"),
+        label=gettext_lazy("Institution"),
         queryset=Institution.objects.order_by("name"),
         required=False,
-        empty_label=_lazy("— a new institution (fill in below) —"),
-        help_text=_lazy("Pick the school or agency, or leave this and fill in a new one below."),
+        empty_label=gettext_lazy("— a new institution (fill in below) —"),
+        help_text=gettext_lazy(
+            "Pick the school or agency, or leave this and fill in a new one below."
+        ),
     )
-    new_name = forms.CharField(label=_lazy("New institution: name"), max_length=100, required=False)
+    new_name = forms.CharField(
+        label=gettext_lazy("New institution: name"), max_length=100, required=False
+    )
     new_code = forms.CharField(
-        label=_lazy("New institution: code"),
+        label=gettext_lazy("New institution: code"),
         max_length=20,
         required=False,
-        help_text=_lazy("The school code or agency code, if it has one."),
+        help_text=gettext_lazy("The school code or agency code, if it has one."),
     )
     new_kind = forms.ChoiceField(
-        label=_lazy("New institution: kind"),
+        label=gettext_lazy("New institution: kind"),
         choices=Institution.Kind.choices,
         initial=Institution.Kind.SCHOOL,
         required=False,
     )
     new_county = forms.CharField(
-        label=_lazy("New institution: county or city"), max_length=20, required=False
+        label=gettext_lazy("New institution: county or city"), max_length=20, required=False
     )
 
-    contact_name = forms.CharField(label=_lazy("Contact person: name"), max_length=50)
+    contact_name = forms.CharField(label=gettext_lazy("Contact person: name"), max_length=50)
     contact_title = forms.CharField(
-        label=_lazy("Contact person: job title"), max_length=50, required=False
+        label=gettext_lazy("Contact person: job title"), max_length=50, required=False
     )
     contact_phone = forms.CharField(
-        label=_lazy("Contact person: phone"),
+        label=gettext_lazy("Contact person: phone"),
         max_length=30,
         required=False,
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
     )
     contact_email = forms.EmailField(
-        label=_lazy("Contact person: e-mail"),
-        help_text=_lazy("The approval e-mail and the portal link go to this address."),
+        label=gettext_lazy("Contact person: e-mail"),
+        help_text=gettext_lazy("The approval e-mail and the portal link go to this address."),
     )
 
     letter_number = forms.CharField(
-        label=_lazy("Letter number (發文字號)"),
+        label=gettext_lazy("Letter number (發文字號)"),
         max_length=60,
-        help_text=_lazy("As printed on the letter, for example 府教字第1130012345號."),
+        help_text=gettext_lazy("As printed on the letter, for example 府教字第1130012345號."),
     )
-    letter_date = forms.DateField(label=_lazy("Letter date (發文日期)"), widget=DateInput())
-    received_on = forms.DateField(label=_lazy("Date received"), widget=DateInput())
+    letter_date = forms.DateField(label=gettext_lazy("Letter date (發文日期)"), widget=DateInput())
+    received_on = forms.DateField(label=gettext_lazy("Date received"), widget=DateInput())
     batch_label = forms.CharField(
-        label=_lazy("Batch label"),
+        label=gettext_lazy("Batch label"),
         max_length=60,
         required=False,
-        help_text=_lazy("Optional, for example “first batch” or “grade 1”."),
+        help_text=gettext_lazy("Optional, for example “first batch” or “grade 1”."),
     )
 
-    letter_files = MultipleFileField(label=_lazy("The letter"), required=False)
-    form_files = MultipleFileField(label=_lazy("Application form"), required=False)
+    letter_files = MultipleFileField(label=gettext_lazy("The letter"), required=False)
+    form_files = MultipleFileField(label=gettext_lazy("Application form"), required=False)
     consent_files = MultipleFileField(
-        label=_lazy("Personal-data consent statement"), required=False
+        label=gettext_lazy("Personal-data consent statement"), required=False
     )
-    other_files = MultipleFileField(label=_lazy("Other attachments"), required=False)
+    other_files = MultipleFileField(label=gettext_lazy("Other attachments"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -241,16 +245,16 @@ class RegisterLetterForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(
-        label=_lazy("Reason (sent to the contact person)"),
+        label=gettext_lazy("Reason (sent to the contact person)"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": _lazy("Please give a reason.")},
+        error_messages={"required": gettext_lazy("Please give a reason.")},
     )
 
 
 class AttachmentAddForm(forms.Form):
-    kind = forms.ChoiceField(label=_lazy("Kind"), choices=Attachment.Kind.choices)
-    files = MultipleFileField(label=_lazy("Files"))
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=Attachment.Kind.choices)
+    files = MultipleFileField(label=gettext_lazy("Files"))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -264,12 +268,12 @@ class AttachmentAddForm(forms.Form):
 
 class ApplicationFilterForm(forms.Form):
     status = forms.ChoiceField(
-        label=_lazy("State"),
-        choices=[("", _lazy("All states")), *Status.choices],
+        label=gettext_lazy("State"),
+        choices=[("", gettext_lazy("All states")), *Status.choices],
         required=False,
     )
     q = forms.CharField(
-        label=_lazy("Institution or letter number"),
+        label=gettext_lazy("Institution or letter number"),
         max_length=100,
         required=False,
     )
@@ -277,7 +281,7 @@ class ApplicationFilterForm(forms.Form):
 
 class InstitutionSearchForm(forms.Form):
     q = forms.CharField(
-        label=_lazy("Name or code"),
+        label=gettext_lazy("Name or code"),
         max_length=100,
         required=False,
     )
@@ -285,27 +289,27 @@ class InstitutionSearchForm(forms.Form):
 
 class ContactChangeForm(forms.ModelForm):
     started_on = forms.DateField(
-        label=_lazy("Contact person since"),
+        label=gettext_lazy("Contact person since"),
         widget=DateInput(),
-        help_text=_lazy(
+        help_text=gettext_lazy(
             "The day the new contact person took over; the previous one ends the day before."
         ),
     )
     note = forms.CharField(
-        label=_lazy("Note"),
+        label=gettext_lazy("Note"),
         max_length=200,
         required=False,
-        help_text=_lazy("For example: reported by the school's letter of 2024-09-01."),
+        help_text=gettext_lazy("For example: reported by the school's letter of 2024-09-01."),
     )
 
     class Meta:
         model = ContactPerson
         fields = ["name", "title", "phone", "email"]
         labels = {
-            "name": _lazy("Name"),
-            "title": _lazy("Job title"),
-            "phone": _lazy("Phone"),
-            "email": _lazy("E-mail"),
+            "name": gettext_lazy("Name"),
+            "title": gettext_lazy("Job title"),
+            "phone": gettext_lazy("Phone"),
+            "email": gettext_lazy("E-mail"),
         }
         widgets = {"phone": forms.TextInput(attrs={"type": "tel"})}
 

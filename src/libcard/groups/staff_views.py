@@ -22,8 +22,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from libcard.accounts.roles import GROUP, has_role, staff_required
@@ -76,19 +75,19 @@ SPREADSHEET_TYPES = {
 }
 
 ACTION_LABELS = {
-    "application.register": _lazy("Letter registered"),
-    "application.approve": _lazy("Approved"),
-    "application.reject": _lazy("Rejected"),
-    "application.accept_file": _lazy("Reader data file accepted"),
-    "application.return_file": _lazy("Reader data file returned for correction"),
-    "application.replace_file": _lazy("Queued file replaced by a new version"),
-    "application.reopen": _lazy("Queued file returned for correction"),
-    "application.start_issue": _lazy("Issuing started"),
-    "application.resume_issue": _lazy("Issuing resumed"),
-    "application.fail_issue": _lazy("Issuing stopped with an error"),
-    "application.finish_issue": _lazy("Cards issued"),
-    "application.complete": _lazy("Contact person notified; completed"),
-    "application.expire": _lazy("Expired: the file deadline passed"),
+    "application.register": gettext_lazy("Letter registered"),
+    "application.approve": gettext_lazy("Approved"),
+    "application.reject": gettext_lazy("Rejected"),
+    "application.accept_file": gettext_lazy("Reader data file accepted"),
+    "application.return_file": gettext_lazy("Reader data file returned for correction"),
+    "application.replace_file": gettext_lazy("Queued file replaced by a new version"),
+    "application.reopen": gettext_lazy("Queued file returned for correction"),
+    "application.start_issue": gettext_lazy("Issuing started"),
+    "application.resume_issue": gettext_lazy("Issuing resumed"),
+    "application.fail_issue": gettext_lazy("Issuing stopped with an error"),
+    "application.finish_issue": gettext_lazy("Cards issued"),
+    "application.complete": gettext_lazy("Contact person notified; completed"),
+    "application.expire": gettext_lazy("Expired: the file deadline passed"),
 }
 
 

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -32,14 +32,14 @@ from libcard.individual.states import Status
 
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
 ACTION_LABELS = {
-    "individual.submit": _lazy("Application sent"),
-    "individual.confirm_email": _lazy("E-mail address confirmed: in the queue"),
-    "individual.approve": _lazy("Approved: card issued"),
-    "individual.reject": _lazy("Rejected"),
-    "individual.lapse": _lazy("No longer valid (not confirmed, or replaced)"),
-    "individual.certificate": _lazy("Citizen Digital Certificate verified: card issued"),
-    "individual.delay_notice": _lazy("“It will take longer” e-mail sent"),
-    "individual.reveal": _lazy("Full ID number shown"),
+    "individual.submit": gettext_lazy("Application sent"),
+    "individual.confirm_email": gettext_lazy("E-mail address confirmed: in the queue"),
+    "individual.approve": gettext_lazy("Approved: card issued"),
+    "individual.reject": gettext_lazy("Rejected"),
+    "individual.lapse": gettext_lazy("No longer valid (not confirmed, or replaced)"),
+    "individual.certificate": gettext_lazy("Citizen Digital Certificate verified: card issued"),
+    "individual.delay_notice": gettext_lazy("“It will take longer” e-mail sent"),
+    "individual.reveal": gettext_lazy("Full ID number shown"),
 }
 
 
