@@ -74,3 +74,16 @@ def test_zips_with_arbitrary_parts(parts):
             archive.writestr(name, data)
     judged(buffer.getvalue(), "x.xlsx")
     judged(buffer.getvalue(), "x.ods")
+
+
+def test_a_zip_of_an_unknown_version_is_refused_as_damaged():
+    """Found by fuzzing: zipfile raises NotImplementedError for "zip file version 9.2"."""
+    data = bytearray(SEEDS["messy.xlsx"])
+    central = data.rfind(b"PK\x01\x02")
+    data[central + 6] = 92  # "version needed to extract" of the last entry: 9.2
+    try:
+        check_file(bytes(data), "messy.xlsx", limits=LIMITS)
+    except FileRefused as refused:
+        assert refused.code == "file.truncated_or_corrupt"
+    else:
+        raise AssertionError("not refused")
