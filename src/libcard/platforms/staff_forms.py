@@ -61,7 +61,7 @@ def _may_fields() -> dict[str, forms.BooleanField]:
 
 
 class PlatformRegisterForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=100)
+    name = forms.CharField(label=gettext_lazy("Platform name"), max_length=100)
     api = forms.BooleanField(
         label=gettext_lazy("HTTP API"),
         required=False,
@@ -127,7 +127,7 @@ class PlatformRegisterForm(forms.Form):
 
 class PlatformEditForm(forms.Form):
     active = forms.BooleanField(
-        label=gettext_lazy("Active"),
+        label=gettext_lazy("Enabled"),
         required=False,
         help_text=gettext_lazy("An inactive platform is refused on every channel."),
     )

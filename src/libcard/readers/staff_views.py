@@ -256,7 +256,7 @@ def _by_number(request: HttpRequest, number: str) -> HttpResponse:
 # -- the reader page --------------------------------------------------------------------------
 ACTION_LABELS = {
     "reader.reveal": gettext_lazy("Full ID number shown to staff"),
-    "reader.reset_password": gettext_lazy("New initial password"),
+    "reader.reset_password": gettext_lazy("New initial password made"),
     "reader.password_change": gettext_lazy("Reader chose a new password"),
     "reader.accept_notice": gettext_lazy("Reader accepted the notice"),
     "reader.correction_request": gettext_lazy("Reader asked for a correction"),
