@@ -13,6 +13,7 @@ import enum
 import hmac
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.utils import timezone
 
 from libcard.accounts import throttle
@@ -76,20 +77,23 @@ def reader_authenticate(
             )
             outcome = Outcome.INITIAL_EXPIRED if expired else Outcome.MUST_CHANGE
 
+    # The writes of one attempt are one transaction: one commit (one WAL flush) an attempt.
     if outcome is Outcome.INVALID:
-        throttle.record_failure(counters)
-        audit(actor, "login.failure", account=masked)
+        with transaction.atomic():
+            throttle.record_failure(counters)
+            audit(actor, "login.failure", account=masked)
         return AuthResult(Outcome.INVALID)
-    throttle.record_success(counters, current.counted)
     assert reader is not None
     reader_actor = Actor("reader", str(reader.pk), reader.id_masked, channel=channel, ip=actor.ip)
-    audit(reader_actor, "login.success", reader, outcome=outcome.value)
     now = timezone.now()
-    if outcome is Outcome.OK and (
-        reader.last_login_at is None or now - reader.last_login_at > LAST_LOGIN_PRECISION
-    ):
-        # Platforms verify on every page; once an hour is precise enough and spares a write.
-        Reader.objects.filter(pk=reader.pk).update(last_login_at=now)
+    with transaction.atomic():
+        throttle.record_success(counters, current.counted)
+        audit(reader_actor, "login.success", reader, outcome=outcome.value)
+        if outcome is Outcome.OK and (
+            reader.last_login_at is None or now - reader.last_login_at > LAST_LOGIN_PRECISION
+        ):
+            # Platforms verify on every page; once an hour is precise enough, and spares a write.
+            Reader.objects.filter(pk=reader.pk).update(last_login_at=now)
     return AuthResult(outcome, reader)
 
 
