@@ -20,6 +20,7 @@ from bench.database import argon2_rate, bench_env, drop_database, fresh_database
 DATABASE = "libcard_bench_api"
 CLIENTS = 16
 SECONDS = 15.0
+ROUNDS = 3
 PASSWORD = "bench reader password 2026"
 
 
@@ -85,12 +86,18 @@ def main() -> None:
                 except OSError:
                     time.sleep(0.1)
             run_clients(port, key, accounts, 2.0)  # warm up: imports, connections
-            done, errors = run_clients(port, key, accounts, SECONDS)
+            # Alternate the two measurements so that any load on the machine hits both alike.
+            done = errors = 0
+            raw_total = 0.0
+            for _ in range(ROUNDS):
+                round_done, round_errors = run_clients(port, key, accounts, SECONDS / ROUNDS)
+                done, errors = done + round_done, errors + round_errors
+                raw_total += argon2_rate(SECONDS / ROUNDS)
         finally:
             server.terminate()
             server.wait(timeout=30)
         api_rate = done / SECONDS
-        raw_rate = argon2_rate(5.0)
+        raw_rate = raw_total / ROUNDS
     finally:
         drop_database(DATABASE)
     print(
@@ -102,7 +109,11 @@ def main() -> None:
                     f"{api_rate:.1f}",
                     f"{CLIENTS} clients, gunicorn {cores * 2} workers, {errors} errors",
                 ),
-                ("raw argon2id verify", f"{raw_rate:.1f}", f"{cores} processes, same parameters"),
+                (
+                    "raw argon2id verify",
+                    f"{raw_rate:.1f}",
+                    f"{cores} processes, same parameters, {ROUNDS} alternating rounds",
+                ),
                 ("ratio (target ≥ 0.8)", f"{api_rate / raw_rate:.2f}", ""),
             ]
         )

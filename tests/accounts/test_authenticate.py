@@ -141,3 +141,17 @@ def test_no_timing_gap_between_unknown_account_and_wrong_password():
     floor = min(medians.values())
     # Each attempt costs one argon2id verification; the gap must be small against that.
     assert spread < max(3 * noise, 0.25 * floor), (medians, noise)
+
+
+def test_a_hash_with_old_parameters_is_renewed_at_the_next_login(settings):
+    import argon2
+
+    from libcard.accounts.passwords import needs_rehash
+
+    old = argon2.PasswordHasher(time_cost=2, memory_cost=8192, parallelism=1).hash(OWN)
+    reader = make_reader(own_password=OWN)
+    Reader.objects.filter(pk=reader.pk).update(password=old)
+    assert attempt(password=OWN).outcome is Outcome.OK
+    reader.refresh_from_db()
+    assert reader.password != old and not needs_rehash(reader.password)
+    assert attempt(password=OWN).outcome is Outcome.OK

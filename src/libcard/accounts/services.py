@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from libcard.accounts import throttle
-from libcard.accounts.passwords import burn_time, hash_password, verify_password
+from libcard.accounts.passwords import burn_time, hash_password, needs_rehash, verify_password
 from libcard.core.audit import Actor, audit
 from libcard.core.crypto import id_index
 from libcard.identity.numbers import mask_id, normalise_id
@@ -94,6 +94,8 @@ def reader_authenticate(
         ):
             # Platforms verify on every page; once an hour is precise enough, and spares a write.
             Reader.objects.filter(pk=reader.pk).update(last_login_at=now)
+        if outcome is Outcome.OK and needs_rehash(reader.password):
+            Reader.objects.filter(pk=reader.pk).update(password=hash_password(password))
     return AuthResult(outcome, reader)
 
 
