@@ -27,6 +27,10 @@ STAFF_USERNAME = "staff"
 STAFF_PASSWORD = "libcard-demo-staff"  # noqa: S105 - documented demo login, local only
 CONTACT_EMAIL = "contact@demo-school.example.edu.tw"
 CONTACT_PASSWORD = "libcard-demo-contact"  # noqa: S105 - documented demo login, local only
+READER_ID = "F126785479"
+READER_PASSWORD = "libcard-demo-reader"  # noqa: S105 - documented demo login, local only
+SIP2_USER = "demo-sip2"
+SIP2_PASSWORD = "libcard-demo-sip2"  # noqa: S105 - documented demo login, local only
 
 SCHOOLS = [
     ("臺中市立示範國民小學", "193601", CONTACT_EMAIL, "林老師"),
@@ -174,4 +178,89 @@ def load_demo() -> bool:
     old = _application(institutions[3], contacts[3], 7, 200)
     services.application_approve(actor=actor, application=old)
     services.applications_expire_due()
+    _reader_and_platform(actor)
+    _individual_applications()
     return True
+
+
+def _reader_and_platform(actor: Actor) -> None:
+    """A reader who has chosen a password, and a platform that may ask about readers."""
+    from libcard.accounts.passwords import hash_password
+    from libcard.platforms.services import platform_register
+    from libcard.readers.models import Card
+    from libcard.readers.services import NewReader, initial_password_new, reader_build
+
+    reader = reader_build(
+        NewReader(
+            number=READER_ID,
+            name="示範讀者",
+            birth_date=dt.date(1990, 5, 17),
+            email="reader@demo.example",
+        ),
+        secret=initial_password_new(),
+        now=timezone.now(),
+    )
+    reader.password = hash_password(READER_PASSWORD)
+    reader.initial_secret_hash = ""
+    reader.initial_expires_at = None
+    reader.notice_accepted_at = timezone.now()
+    reader.email_verified = True
+    reader.save()
+    Card.objects.create(reader=reader, source=Card.Source.INDIVIDUAL)
+    platform_register(
+        actor=actor,
+        name="示範電子書平台",
+        api=False,
+        sip2_user=SIP2_USER,
+        sip2_password=SIP2_PASSWORD,
+        allow=["127.0.0.0/8", "::1/128"],
+        may={"name": True},
+    )
+
+
+def _individual_applications() -> None:
+    """Two applications waiting in the reviewers' queue, with (plain, generated) documents."""
+    from PIL import Image
+
+    from libcard.individual.models import DOCUMENTS_FOR, ApplicantType
+    from libcard.individual.services import (
+        ApplicantData,
+        application_confirm_email,
+        application_submit,
+    )
+    from libcard.individual.uploads import check_document
+
+    def image(text_color: str) -> bytes:
+        buffer = io.BytesIO()
+        Image.new("RGB", (640, 400), text_color).save(buffer, format="JPEG")
+        return buffer.getvalue()
+
+    applicant = Actor("applicant", label="demo", channel="web")
+    people = [
+        ApplicantData(
+            applicant_type=ApplicantType.NATIONAL,
+            number=_id(9001),
+            name="陳怡君",
+            birth_date=dt.date(1988, 2, 3),
+            email="yijun@demo.example",
+            mobile="0912345678",
+            address="臺中市南區五權南路100號",
+        ),
+        ApplicantData(
+            applicant_type=ApplicantType.FOREIGN,
+            number="A800000014",
+            name="NGUYEN VAN AN",
+            birth_date=dt.date(1995, 8, 20),
+            email="an@demo.example",
+            mobile="0987654321",
+            address="臺中市西區民權路1號",
+            resident_expires_on=timezone.localdate() + dt.timedelta(days=500),
+        ),
+    ]
+    for person in people:
+        documents = {
+            kind: check_document(image("lightsteelblue"))
+            for kind in DOCUMENTS_FOR[person.applicant_type]
+        }
+        application = application_submit(actor=applicant, data=person, documents=documents)
+        application_confirm_email(actor=applicant, application=application)

@@ -102,7 +102,21 @@ def test_retention_lists_first_and_deletes_only_with_apply(school_a, contact_a, 
     assert "nothing is due" in run("retention")
 
 
-def test_demo_data_loads_once():
+def test_demo_data_loads_once_and_its_logins_work():
+    from libcard.demo import READER_ID, READER_PASSWORD, SIP2_PASSWORD, SIP2_USER
+    from libcard.groups.models import GroupApplication
+    from libcard.individual.models import IndividualApplication
+    from libcard.platforms.services import platform_by_sip2_login
+
     first = run("demo")
     second = run("demo")
     assert "已載入" in first and "已存在" in second
+    result = reader_authenticate(
+        account=READER_ID, password=READER_PASSWORD, channel="web", address="127.0.0.1"
+    )
+    assert result.outcome is Outcome.OK
+    assert platform_by_sip2_login(SIP2_USER, SIP2_PASSWORD) is not None
+    states = set(GroupApplication.objects.values_list("status", flat=True))
+    assert {"received", "awaiting_file", "returned", "queued", "rejected", "expired"} <= states
+    assert states & {"completed", "issuing"}
+    assert IndividualApplication.objects.filter(status="submitted").count() == 2
