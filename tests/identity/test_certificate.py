@@ -500,3 +500,17 @@ def test_it_only_ever_refuses_or_accepts_a_mangled_message(
     # Bytes outside what is signed (the outer digest list, say) may change harmlessly,
     # but whatever is accepted is still our holder's signature over our nonce.
     assert signer.sha256_fingerprint == hashlib.sha256(fixed_holder.der).hexdigest()
+
+
+def test_the_sync_wrapper_works_inside_a_running_event_loop(pki):
+    """An ASGI server or a test harness may already run a loop in this thread."""
+    import asyncio
+
+    holder = pki.valid_holder(name="王小明", national_id="A123456789")
+    nonce = b"n" * 32
+    signature = pki.sign_nonce(holder, nonce)
+
+    async def inside() -> object:
+        return verify_nonce_signature(signature, nonce=nonce, trust_anchors=pki.trust_anchors)
+
+    assert asyncio.run(inside()).name == "王小明"

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import concurrent.futures
 import hashlib
 import hmac
 import logging
@@ -178,21 +179,30 @@ def verify_nonce_signature(
 ) -> SignerIdentity:
     """Synchronous :func:`averify_nonce_signature`, for views and commands.
 
-    Runs its own event loop, so it must not be called from inside a running
-    one (use the async variant there).
+    Runs its own event loop — in a helper thread when this thread already runs one
+    (an ASGI server, a test harness), since asyncio.run() cannot nest.
     """
-    return asyncio.run(
-        averify_nonce_signature(
-            pkcs7_b64,
-            nonce=nonce,
-            trust_anchors=trust_anchors,
-            crl_cache_dir=crl_cache_dir,
-            allow_fetching=allow_fetching,
-            moment=moment,
-            fetch_timeout=fetch_timeout,
-            total_timeout=total_timeout,
+
+    def run() -> SignerIdentity:
+        return asyncio.run(
+            averify_nonce_signature(
+                pkcs7_b64,
+                nonce=nonce,
+                trust_anchors=trust_anchors,
+                crl_cache_dir=crl_cache_dir,
+                allow_fetching=allow_fetching,
+                moment=moment,
+                fetch_timeout=fetch_timeout,
+                total_timeout=total_timeout,
+            )
         )
-    )
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return run()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()
 
 
 async def averify_nonce_signature(
