@@ -6,10 +6,11 @@ Mails carry no full ID number, birth date or password: links instead.
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
+
+from libcard.core.tasks import deliver, send_mail_task
 
 
 def render_mail(template: str, context: dict[str, object]) -> tuple[str, str]:
@@ -26,14 +27,8 @@ def render_mail(template: str, context: dict[str, object]) -> tuple[str, str]:
     return " ".join(subject.split()), body
 
 
-def deliver(to: str, subject: str, body: str) -> None:
-    EmailMessage(subject=subject, body=body, to=[to]).send(fail_silently=False)
-
-
 def send_later(to: str, template: str, context: dict[str, object]) -> None:
     """Queue a mail for the worker, once the surrounding transaction has committed."""
-    from libcard.core.tasks import send_mail_task
-
     subject, body = render_mail(template, context)
     transaction.on_commit(lambda: send_mail_task.enqueue(to, subject, body))
 

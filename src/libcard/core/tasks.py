@@ -1,6 +1,9 @@
+from django.core.mail import EmailMessage
 from django_tasks import task
 
-from libcard.core.mail import deliver
+
+def deliver(to: str, subject: str, body: str) -> None:
+    EmailMessage(subject=subject, body=body, to=[to]).send(fail_silently=False)
 
 
 @task()

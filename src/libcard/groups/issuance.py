@@ -221,7 +221,7 @@ def notify_issued(*, application_id: int) -> None:
     from django.urls import reverse
 
     from libcard.core.mail import send_now
-    from libcard.groups.services import _portal_context
+    from libcard.groups.mails import portal_context
 
     with transaction.atomic():
         application = (
@@ -231,7 +231,7 @@ def notify_issued(*, application_id: int) -> None:
         )
         if application.status != Status.ISSUED:
             return
-        context = _portal_context(application)
+        context = portal_context(application)
         context["roster_url"] = settings.SITE_URL + reverse(
             "portal:application", args=[application.pk]
         )

@@ -14,9 +14,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core import signing
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +22,12 @@ from libcard.core.audit import Actor, audit
 from libcard.core.files import store_file
 from libcard.core.uploads import CheckOutcome, check_bytes, safe_filename
 from libcard.core.workdays import add_months, library_calendar
+from libcard.groups.mails import (
+    SIGNUP_SALT,
+    contact_from_signup_token,
+    mail_contact,
+    signup_token,
+)
 from libcard.groups.models import (
     Attachment,
     ContactPerson,
@@ -35,7 +39,6 @@ from libcard.groups.states import UPLOAD_STATES, Status, TransitionNotAllowed, t
 from libcard.readers.services import cardholders_among
 
 logger = logging.getLogger(__name__)
-SIGNUP_SALT = "libcard.groups.signup"
 
 
 class ApplicationError(Exception):
@@ -192,56 +195,13 @@ def attachment_add(
     return attachment
 
 
-def signup_token(contact: ContactPerson) -> str:
-    return signing.dumps({"c": contact.pk, "e": contact.email.lower()}, salt=SIGNUP_SALT)
-
-
-def contact_from_signup_token(token: str) -> ContactPerson | None:
-    """The contact a sign-up link was made for, while it is unused, current and not too old."""
-    try:
-        data = signing.loads(
-            token, salt=SIGNUP_SALT, max_age=dt.timedelta(days=settings.SIGNUP_LINK_DAYS)
-        )
-    except signing.BadSignature:
-        return None
-    contact = ContactPerson.objects.filter(pk=data.get("c"), ended_on__isnull=True).first()
-    if contact is None or contact.user_id or contact.email.lower() != data.get("e"):
-        return None
-    return contact
-
-
-def _portal_context(application: GroupApplication) -> dict[str, object]:
-    contact = application.contact
-    context: dict[str, object] = {
-        "application": application,
-        "institution": application.institution,
-        "contact": contact,
-        "portal_url": settings.SITE_URL + reverse("portal:home"),
-        "login_url": settings.SITE_URL + reverse("portal:login"),
-        "template_xlsx_url": settings.SITE_URL + reverse("front:template", args=["xlsx"]),
-        "template_ods_url": settings.SITE_URL + reverse("front:template", args=["ods"]),
-        "application_url": settings.SITE_URL + reverse("portal:application", args=[application.pk]),
-    }
-    if not contact.user_id:
-        context["signup_url"] = settings.SITE_URL + reverse(
-            "portal:signup", args=[signup_token(contact)]
-        )
-    return context
-
-
-def _mail_contact(application: GroupApplication, template: str, **extra: object) -> None:
-    from libcard.core.mail import send_later
-
-    send_later(application.contact.email, template, {**_portal_context(application), **extra})
-
-
 @transaction.atomic
 def application_approve(*, actor: Actor, application: GroupApplication) -> GroupApplication:
     application = _locked(application)
     _move(actor, application, "approve")
     application.decided_at = timezone.now()
     application.save(update_fields=["status", "decided_at"])
-    _mail_contact(application, "group_approved")
+    mail_contact(application, "group_approved")
     return application
 
 
@@ -257,7 +217,7 @@ def application_reject(
     application.decided_at = timezone.now()
     application.decision_reason = reason
     application.save(update_fields=["status", "decided_at", "decision_reason"])
-    _mail_contact(application, "group_rejected", reason=reason)
+    mail_contact(application, "group_rejected", reason=reason)
     return application
 
 
@@ -411,7 +371,7 @@ def submission_submit(*, actor: Actor, submission: Submission) -> GroupApplicati
         _clear_pending(application)
         application.file_accepted_at = None
         application.due_on = None
-        _mail_contact(application, "group_returned", submission=submission)
+        mail_contact(application, "group_returned", submission=submission)
     else:
         transition = "replace_file" if application.status == Status.QUEUED else "accept_file"
         submission.state = Submission.State.ACCEPTED
@@ -465,7 +425,7 @@ def application_return(
     application.file_accepted_at = None
     application.due_on = None
     application.save(update_fields=["status", "file_accepted_at", "due_on"])
-    _mail_contact(application, "group_returned", reason=reason)
+    mail_contact(application, "group_returned", reason=reason)
     return application
 
 
@@ -489,7 +449,7 @@ def application_expire(*, actor: Actor, application: GroupApplication) -> GroupA
     _move(actor, application, "expire")
     application.save(update_fields=["status"])
     _clear_pending(application)
-    _mail_contact(application, "group_expired")
+    mail_contact(application, "group_expired")
     return application
 
 
@@ -569,6 +529,7 @@ def applications_resume_stuck(*, older_than: dt.timedelta = dt.timedelta(minutes
 
 
 __all__ = [
+    "SIGNUP_SALT",
     "ApplicationError",
     "AttachmentUpload",
     "TransitionNotAllowed",

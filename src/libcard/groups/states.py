@@ -15,6 +15,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from libcard.core.states import StateMachine, TransitionNotAllowed
+
 
 class Status(models.TextChoices):
     RECEIVED = "received", _("Letter received")
@@ -51,15 +53,15 @@ OPEN_STATES = frozenset(
 UPLOAD_STATES = frozenset({Status.AWAITING_FILE, Status.RETURNED, Status.QUEUED})
 
 
-class TransitionNotAllowed(Exception):
-    def __init__(self, transition: str, current: str) -> None:
-        super().__init__(f"{transition} is not allowed from {current}")
-        self.transition = transition
-        self.current = current
+MACHINE = StateMachine(TRANSITIONS)
+target_of = MACHINE.target_of
 
-
-def target_of(transition: str, current: str) -> str:
-    sources, target = TRANSITIONS[transition]
-    if current not in sources:
-        raise TransitionNotAllowed(transition, current)
-    return target
+__all__ = [
+    "MACHINE",
+    "OPEN_STATES",
+    "TRANSITIONS",
+    "UPLOAD_STATES",
+    "Status",
+    "TransitionNotAllowed",
+    "target_of",
+]

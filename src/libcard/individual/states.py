@@ -16,6 +16,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from libcard.core.states import StateMachine, TransitionNotAllowed
+
 NEW = ""  # before the application exists: the source state of the creating transitions
 
 
@@ -42,15 +44,16 @@ OPEN_STATES = frozenset({Status.UNCONFIRMED, Status.SUBMITTED})
 DECIDED_STATES = frozenset({Status.APPROVED, Status.REJECTED})
 
 
-class TransitionNotAllowed(Exception):
-    def __init__(self, transition: str, current: str) -> None:
-        super().__init__(f"{transition} is not allowed from {current or 'new'}")
-        self.transition = transition
-        self.current = current
+MACHINE = StateMachine(TRANSITIONS)
+target_of = MACHINE.target_of
 
-
-def target_of(transition: str, current: str) -> str:
-    sources, target = TRANSITIONS[transition]
-    if current not in sources:
-        raise TransitionNotAllowed(transition, current)
-    return target
+__all__ = [
+    "DECIDED_STATES",
+    "MACHINE",
+    "NEW",
+    "OPEN_STATES",
+    "TRANSITIONS",
+    "Status",
+    "TransitionNotAllowed",
+    "target_of",
+]
