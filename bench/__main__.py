@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["readerfile", "issuance", "api", "sip2"]
+BENCHMARKS = ["readerfile", "issuance", "api", "sip2", "staff_pages"]
 
 
 def main(argv: list[str]) -> None:

@@ -176,6 +176,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A fresh checkout has no var/ yet; SQLite creates the file but not its folder.
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
     # A file, not memory, so that tests can share it with a worker or server process.
     # One file per test process, so that parallel runs never share a test database.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-{os.getpid()}.sqlite3")}
