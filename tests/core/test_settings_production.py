@@ -55,3 +55,18 @@ def test_a_secret_can_come_from_a_file(tmp_path):
     secret.write_text(REAL["SECRET_KEY"])
     env = {k: v for k, v in REAL.items() if k != "SECRET_KEY"}
     assert start(**env, SECRET_KEY_FILE=str(secret)).returncode == 0
+
+
+def test_a_fresh_checkout_gets_its_data_folder(tmp_path):
+    """Found on a fresh clone: SQLite creates its file but not the folder it lives in."""
+    folder = tmp_path / "not-yet" / "var"
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("LIBCARD")}
+    environment.update(LIBCARD_ENV_FILE=os.devnull, LIBCARD_DATA_DIR=str(folder))
+    environment.pop("DATABASE_URL", None)
+    subprocess.run(
+        [sys.executable, "-m", "libcard", "migrate", "--noinput", "-v0"],
+        env=environment,
+        check=True,
+        timeout=120,
+    )
+    assert (folder / "libcard.sqlite3").exists()
