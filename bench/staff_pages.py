@@ -92,7 +92,7 @@ pages = [
     ("applications, search", "get", "/staff/applications/?q=%E5%AD%97%E7%AC%AC00009", None),
     ("one application", "get", f"/staff/applications/{app.pk}/", None),
     ("institutions", "get", "/staff/institutions/", None),
-    ("readers: a full ID", "post", "/staff/readers/", {"q": reader.national_id}),
+    ("readers: a full ID (to the reader)", "post", "/staff/readers/", {"q": reader.national_id}),
     ("readers: a masked ID", "get", "/staff/readers/?q=" + reader.id_masked, None),
     ("readers: a name", "get", "/staff/readers/?q=" + reader.name[:2], None),
     ("readers: an e-mail", "get", "/staff/readers/?q=" + reader.email, None),
@@ -102,7 +102,7 @@ pages = [
 for label, method, url, data in pages:
     call = getattr(client, method)
     response = call(url, data) if data else call(url)
-    assert response.status_code == 200, (label, response.status_code)
+    assert response.status_code in (200, 302), (label, response.status_code)
     times = []
     for _ in range(5):
         start = time.perf_counter()

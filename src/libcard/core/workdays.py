@@ -42,6 +42,7 @@ class Calendar:
     makeup_saturdays_count: bool = True
     first_year: int = 1998
     last_year: int = 2027
+    _working: dict[dt.date, bool] = field(default_factory=dict, repr=False, compare=False)
 
     def _known(self, day: dt.date) -> None:
         if not self.first_year <= day.year <= self.last_year:
@@ -57,7 +58,10 @@ class Calendar:
     def is_working_day(self, day: dt.date) -> bool:
         if day.weekday() == self.closed_weekday or day in self.closures:
             return False
-        return self.is_office_day(day)
+        known = self._working.get(day)
+        if known is None:
+            known = self._working[day] = self.is_office_day(day)
+        return known
 
     def add_working_days(self, start: dt.date, count: int) -> dt.date:
         """The day on which the count-th working day after ``start`` falls."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -28,16 +29,27 @@ class QueueRow:
     late: bool
 
 
-def queue(*, calendar: Calendar | None = None, today: dt.date | None = None) -> list[QueueRow]:
-    """Queued and issuing applications, first come first served, with their deadlines."""
-    calendar = calendar or library_calendar()
-    today = today or timezone.localdate()
-    rows = []
-    applications = (
+def queued_applications() -> QuerySet[GroupApplication]:
+    """Queued and issuing applications, first come first served."""
+    return (
         GroupApplication.objects.filter(status__in=[Status.QUEUED, Status.ISSUING])
         .select_related("institution")
         .order_by("received_on", "id")
     )
+
+
+def queue(
+    *,
+    calendar: Calendar | None = None,
+    today: dt.date | None = None,
+    applications: Iterable[GroupApplication] | None = None,
+) -> list[QueueRow]:
+    """The queue (or one page of it) with each application's deadline in working days."""
+    calendar = calendar or library_calendar()
+    today = today or timezone.localdate()
+    rows = []
+    if applications is None:
+        applications = queued_applications()
     for application in applications:
         left = warning = late = None
         if application.due_on is not None and application.file_accepted_at is not None:

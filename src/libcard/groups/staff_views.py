@@ -285,7 +285,10 @@ class QueueItem:
 @require_GET
 @staff_required()
 def dashboard(request: HttpRequest) -> HttpResponse:
-    rows = selectors.queue()
+    page = Paginator(selectors.queued_applications(), QUEUE_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    rows = selectors.queue(applications=page.object_list)
     accepted = {
         submission.application_id: submission
         for submission in Submission.objects.filter(
@@ -306,8 +309,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return staff_render(
         request,
         "staff/dashboard.html",
-        {"items": items, "state_counts": state_counts, "today": timezone.localdate()},
+        {
+            "items": items,
+            "page": page,
+            "waiting": page.paginator.count,
+            "state_counts": state_counts,
+            "today": timezone.localdate(),
+        },
     )
+
+
+QUEUE_PAGE_SIZE = 100
 
 
 @require_GET
