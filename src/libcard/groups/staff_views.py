@@ -552,37 +552,38 @@ def application_approve_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
-@staff_required(GROUP)
-def application_reject_view(request: HttpRequest, pk: int) -> HttpResponse:
+def _perform_with_reason(
+    request: HttpRequest, pk: int, action: str, missing: str, done: str
+) -> HttpResponse:
     form = ReasonForm(request.POST)
     if not form.is_valid():
         get_object_or_404(GroupApplication, pk=pk)
-        messages.error(request, _("A rejection needs a reason for the contact person."))
+        messages.error(request, missing)
         return redirect("staff:application", pk=pk)
-    return _perform(
+    return _perform(request, pk, action, done, reason=form.cleaned_data["reason"])
+
+
+@require_POST
+@staff_required(GROUP)
+def application_reject_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return _perform_with_reason(
         request,
         pk,
         "reject",
+        _("A rejection needs a reason for the contact person."),
         _("Rejected. The contact person gets an e-mail with the reason."),
-        reason=form.cleaned_data["reason"],
     )
 
 
 @require_POST
 @staff_required(GROUP)
 def application_return_view(request: HttpRequest, pk: int) -> HttpResponse:
-    form = ReasonForm(request.POST)
-    if not form.is_valid():
-        get_object_or_404(GroupApplication, pk=pk)
-        messages.error(request, _("Returning a file needs a reason for the contact person."))
-        return redirect("staff:application", pk=pk)
-    return _perform(
+    return _perform_with_reason(
         request,
         pk,
         "return",
+        _("Returning a file needs a reason for the contact person."),
         _("The file is returned. The contact person gets an e-mail with the reason."),
-        reason=form.cleaned_data["reason"],
     )
 
 
