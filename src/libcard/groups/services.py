@@ -501,30 +501,60 @@ def applications_auto_issue() -> int:
     return count
 
 
-def applications_resume_stuck(*, older_than: dt.timedelta = dt.timedelta(minutes=30)) -> int:
-    """Hand an application back to the worker when its issuing job died with its process.
-
-    Issuing is idempotent, so running it again only finishes what is left.
-    """
+def issuing_started_at(application: GroupApplication) -> dt.datetime | None:
+    """When issuing was last handed to the worker (started or resumed)."""
     from libcard.core.models import AuditEntry
+
+    return (
+        AuditEntry.objects.filter(
+            object_type=GroupApplication._meta.label_lower,
+            object_id=str(application.pk),
+            action__in=["application.start_issue", "application.resume_issue"],
+        )
+        .order_by("-at", "-id")
+        .values_list("at", flat=True)
+        .first()
+    )
+
+
+@transaction.atomic
+def application_resume_issue(
+    *, actor: Actor, application: GroupApplication, wait: dt.timedelta
+) -> GroupApplication:
+    """Hand an application stuck in "issuing" back to the worker.
+
+    Issuing is idempotent (libcard.groups.issuance), so a second run only finishes
+    what is left; still, a job handed over less than ``wait`` ago is left alone.
+    """
     from libcard.groups.tasks import issue_cards_task
 
-    cutoff = timezone.now() - older_than
+    application = _locked(application)
+    if application.status != Status.ISSUING:
+        raise TransitionNotAllowed("resume_issue", application.status)
+    started = issuing_started_at(application)
+    if started is not None and timezone.now() - started < wait:
+        raise ApplicationError(
+            _(
+                "Issuing started less than %(minutes)d minutes ago and may still be running; "
+                "please wait and look again."
+            )
+            % {"minutes": wait.seconds // 60}
+        )
+    audit(actor, "application.resume_issue", application)
+    application_id = application.pk
+    transaction.on_commit(lambda: issue_cards_task.enqueue(application_id))
+    return application
+
+
+def applications_resume_stuck(*, older_than: dt.timedelta = dt.timedelta(minutes=30)) -> int:
+    """The periodic job: resume every application whose issuing job died with its process."""
     count = 0
     for application in GroupApplication.objects.filter(status=Status.ISSUING):
-        started = (
-            AuditEntry.objects.filter(
-                object_type="groups.groupapplication",
-                object_id=str(application.pk),
-                action__in=["application.start_issue", "application.resume_issue"],
-            )
-            .values_list("at", flat=True)
-            .first()
-        )
-        if started is None or started < cutoff:
-            audit(Actor.system(), "application.resume_issue", application)
-            issue_cards_task.enqueue(application.pk)
+        try:
+            application_resume_issue(actor=Actor.system(), application=application, wait=older_than)
             count += 1
+        except (ApplicationError, TransitionNotAllowed):
+            continue  # still running, or finished meanwhile
     return count
 
 

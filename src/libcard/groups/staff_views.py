@@ -47,9 +47,11 @@ from libcard.groups.services import (
     application_issue,
     application_register,
     application_reject,
+    application_resume_issue,
     application_return,
     attachment_add,
     contact_change,
+    issuing_started_at,
 )
 from libcard.groups.staff_forms import (
     ApplicationFilterForm,
@@ -155,46 +157,6 @@ def letter_register(
         attachments=attachments,
     )
     return application, changed
-
-
-@transaction.atomic
-def application_resume_issue(*, actor: Actor, application: GroupApplication) -> GroupApplication:
-    """Hand an application stuck in "issuing" back to the worker.
-
-    Issuing is idempotent (libcard.groups.issuance), so a second run only finishes
-    what is left; still, a job started moments ago is left alone.
-    """
-    from libcard.groups.tasks import issue_cards_task
-
-    application = GroupApplication.objects.select_for_update().get(pk=application.pk)
-    if application.status != Status.ISSUING:
-        raise TransitionNotAllowed("resume_issue", application.status)
-    started = issuing_started_at(application)
-    if started is not None and timezone.now() - started < RESUME_AFTER:
-        raise ApplicationError(
-            _(
-                "Issuing started less than %(minutes)d minutes ago and may still be running; "
-                "please wait and look again."
-            )
-            % {"minutes": RESUME_AFTER.seconds // 60}
-        )
-    audit(actor, "application.resume_issue", application)
-    application_id = application.pk
-    transaction.on_commit(lambda: issue_cards_task.enqueue(application_id))
-    return application
-
-
-def issuing_started_at(application: GroupApplication) -> dt.datetime | None:
-    return (
-        AuditEntry.objects.filter(
-            object_type=APPLICATION_TYPE,
-            object_id=str(application.pk),
-            action__in=["application.start_issue", "application.resume_issue"],
-        )
-        .order_by("-at", "-id")
-        .values_list("at", flat=True)
-        .first()
-    )
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -520,7 +482,7 @@ def _perform(
         "reject": application_reject,
         "return": application_return,
         "issue": application_issue,
-        "resume": application_resume_issue,
+        "resume": lambda **kwargs: application_resume_issue(wait=RESUME_AFTER, **kwargs),
     }
     try:
         services[action](actor=Actor.from_request(request), application=application, **kwargs)
