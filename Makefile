@@ -12,9 +12,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SIP2_PORT ?= 6001
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
-CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: setup run test test-sqlite test-postgres lint format bench chromium messages clean
+.PHONY: setup run test test-sqlite test-postgres lint format bench system-packages messages clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,12 +26,16 @@ setup: $(STAMP)
 .env:
 	$(BIN)/python -m libcard.core.devenv > .env
 
-# Browser tests drive Debian's Chromium; install it when it is missing.
-chromium:
-	@test -x $(CHROMIUM) || { \
-	  echo "installing Debian's chromium for the browser tests"; \
+# Debian packages the tests use: Chromium for the browser tests, LibreOffice to open our
+# spreadsheets as a school would, poppler to read PDFs back, Noto CJK for the PDF fonts.
+SYSTEM_PACKAGES := chromium libreoffice-calc-nogui libreoffice-writer-nogui poppler-utils fonts-noto-cjk
+system-packages:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages: $$missing"; \
 	  SUDO=$$(command -v sudo >/dev/null && [ "$$(id -u)" != 0 ] && echo sudo); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
 run: setup .env
 	$(BIN)/libcard migrate --noinput
@@ -48,11 +51,11 @@ format: setup
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test-sqlite: setup chromium
+test-sqlite: setup system-packages
 	env -u DATABASE_URL $(BIN)/pytest -n 2 --dist loadgroup -q
 
 # PostgreSQL when 127.0.0.1:5432 answers (this machine and CI have one).
-test-postgres: setup chromium
+test-postgres: setup system-packages
 	@if $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \
 	  echo "== PostgreSQL =="; DATABASE_URL=$(PG_URL) $(BIN)/pytest -n 2 --dist loadgroup -q; \
 	else echo "PostgreSQL does not answer on 127.0.0.1:5432: skipped"; fi
