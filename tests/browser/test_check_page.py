@@ -7,6 +7,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from tests.browser.a11y import assert_accessible
+
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "readerfile"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -15,7 +17,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_checking_a_messy_file_shows_the_bad_rows_and_gives_the_annotated_copy(page, tmp_path):
     page.goto("/")
     page.get_by_role("link", name="檢查讀者資料檔").first.wait_for()
+    assert_accessible(page)
     page.locator("a[href='/check/']").first.click()
+    page.wait_for_url("**/check/")
+    assert_accessible(page)
     page.set_input_files("input[type=file]", str(FIXTURES / "messy.xlsx"))
     page.locator("form.card button[type=submit]").click()
 
@@ -27,6 +32,7 @@ def test_checking_a_messy_file_shows_the_bad_rows_and_gives_the_annotated_copy(p
     full_ids = set(re.findall(r"[A-Z][0-9A-D]\d{8}", text)) - {"A123456789"}  # the hint's example
     assert not full_ids  # IDs only masked
     page.screenshot(path=str(tmp_path / "check.png"), full_page=True)
+    assert_accessible(page)
 
     with page.expect_download() as download_info:
         page.locator("#annotated-download").click()
@@ -48,3 +54,4 @@ def test_an_unusable_file_gets_a_clear_message(page):
     message = page.get_by_test_id("refused")
     message.wait_for()
     assert ".xlsx" in message.inner_text()
+    assert_accessible(page)

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from libcard.groups.models import GroupApplication
 from libcard.groups.states import Status
+from tests.browser.a11y import assert_accessible, track, unchecked
 from tests.support import processes
 from tests.support.factories import PASSWORD, reader_file_xlsx, reader_rows
 
@@ -36,10 +37,12 @@ def database_tasks(settings):
 
 def staff_login(page, user):
     page.goto("/staff/login/")
+    assert_accessible(page)
     page.fill("input[name=username]", user.username)
     page.fill("input[name=password]", PASSWORD)
     page.locator("form.card button[type=submit]").click()
     page.wait_for_url("**/staff/")
+    assert_accessible(page)
 
 
 def click_and_download(page, locator, path: Path) -> Path:
@@ -64,6 +67,7 @@ def test_a_school_from_letter_to_roster(
         # -- staff register the letter and approve it ---------------------------------------
         staff_login(page, group_staff)
         page.goto("/staff/applications/new/")
+        assert_accessible(page)
         page.fill("input[name=new_name]", "臺中市立丙國民小學")
         page.fill("input[name=new_code]", "193999")
         page.fill("input[name=contact_name]", "林老師")
@@ -76,8 +80,11 @@ def test_a_school_from_letter_to_roster(
         pdf.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
         page.set_input_files("input[name=form_files]", str(pdf))
         page.get_by_role("button", name=re.compile("Register|登錄")).click()
+        page.get_by_test_id("approve").wait_for()
+        assert_accessible(page)
         page.get_by_test_id("approve").click()
         page.get_by_test_id("status").wait_for()
+        assert_accessible(page)
         application_url = page.url
 
         mail = processes.wait_for(
@@ -88,18 +95,23 @@ def test_a_school_from_letter_to_roster(
         # -- the contact person signs up and sends a messy file -----------------------------
         contact = browser.new_context(base_url=live_server.url, accept_downloads=True)
         school = contact.new_page()
+        track(school)
         school.goto(signup)
+        assert_accessible(school)
         school.fill("input[name=new_password1]", CONTACT_PASSWORD)
         school.fill("input[name=new_password2]", CONTACT_PASSWORD)
         school.locator("form.card button[type=submit]").click()
         school.wait_for_url("**/portal/")
+        assert_accessible(school)
         school.locator("a[href*='/portal/applications/']").first.click()
         portal_application = school.url
+        assert_accessible(school)
         school.set_input_files("input[type=file]", str(FIXTURES / "messy.xlsx"))
         school.locator("form[action*='/upload/'] button[type=submit]").click()
         issues = school.get_by_test_id("issues")
         issues.wait_for()
         assert "24" in issues.inner_text()
+        assert_accessible(school)
         annotated = click_and_download(
             school, school.get_by_test_id("annotated"), tmp_path / "annotated.xlsx"
         )
@@ -107,6 +119,8 @@ def test_a_school_from_letter_to_roster(
         assert marked.sheetnames[0] == "檢查結果"
         preview_url = school.url
         school.get_by_test_id("submit").click()  # sent anyway: returned for correction
+        school.wait_for_load_state()
+        assert_accessible(school)
 
         # -- the corrected file ----------------------------------------------------------
         corrected = tmp_path / "讀者資料-修正.xlsx"
@@ -114,12 +128,16 @@ def test_a_school_from_letter_to_roster(
         school.goto(portal_application)
         school.set_input_files("input[type=file]", str(corrected))
         school.locator("form[action*='/upload/'] button[type=submit]").click()
+        school.get_by_test_id("submit").wait_for()
+        assert_accessible(school)
         school.get_by_test_id("submit").click()
         school.goto(portal_application)
         assert school.get_by_test_id("due").is_visible()
+        assert_accessible(school)
 
         # -- staff issue; the worker does it -------------------------------------------------
         page.goto(application_url)
+        assert_accessible(page)
         page.get_by_test_id("issue").click()
         processes.wait_for(
             lambda: GroupApplication.objects.filter(status=Status.COMPLETED).exists(), timeout=90
@@ -128,9 +146,11 @@ def test_a_school_from_letter_to_roster(
         assert CONTACT_EMAIL in issued_mail and "/portal/applications/" in issued_mail
         page.reload()
         assert page.get_by_test_id("issue-counts").is_visible()
+        assert_accessible(page)
 
         # -- the contact person downloads the roster ---------------------------------------
         school.goto(portal_application)
+        assert_accessible(school)
         roster = click_and_download(
             school, school.get_by_test_id("roster-xlsx"), tmp_path / "roster.xlsx"
         )
@@ -164,4 +184,5 @@ def test_a_school_from_letter_to_roster(
             if response.status == 302:
                 assert "/login/" in response.headers["location"]
         other.close()
+        assert not unchecked(school), unchecked(school)
         contact.close()

@@ -17,6 +17,7 @@ from django.core import mail
 
 from libcard.core.models import AuditEntry
 from libcard.readers.models import Card, Reader
+from tests.browser.a11y import assert_accessible
 from tests.support.pki import LocalPKI, running_pki
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -60,8 +61,10 @@ def moica(pki, settings, tmp_path, live_server):
 
 def fill_form(page) -> str:
     page.goto("/apply/")
+    assert_accessible(page)
     page.get_by_test_id("apply-certificate").click()
     page.wait_for_url("**/apply/certificate/")
+    assert_accessible(page)
     page.fill("input[name=name]", NAME)
     page.fill("input[name=national_id]", NATIONAL_ID)
     page.fill("input[name=birth_date]", "1990-03-12")
@@ -91,21 +94,25 @@ def test_the_card_opens_at_once_with_the_card_reader(page, moica):
 
     page.wait_for_url("**/apply/certificate/done/")
     assert "A12****789" in page.content()
+    assert_accessible(page)
     card = Card.objects.get()
     assert (card.source, card.reader.national_id) == ("individual", NATIONAL_ID)
 
     # The e-mail's link sets the password; then the reader logs in.
     link = re.search(r"https?://[^/\s]+(/account/reset/\S+)", mail.outbox[-1].body).group(1)
     page.goto(link)
+    assert_accessible(page)
     page.fill("input[name=new_password]", PASSWORD)
     page.fill("input[name=new_password_again]", PASSWORD)
     page.locator("form.card button[type=submit]").click()
     page.wait_for_url("**/account/login/")
+    assert_accessible(page)
     page.fill("input[name=account]", NATIONAL_ID)
     page.fill("input[name=password]", PASSWORD)
     page.locator("form.card button[type=submit]").click()
     page.wait_for_url("**/account/")
     assert "A12****789" in page.get_by_test_id("card").inner_text()
+    assert_accessible(page)
 
 
 def test_without_the_hipki_service_the_page_says_so(page, moica):
@@ -122,6 +129,7 @@ def test_without_the_hipki_service_the_page_says_so(page, moica):
     page.locator("[data-moica-sign]").click()
 
     page.locator("[data-testid=moica-status][data-state=no-service]").wait_for()
+    assert_accessible(page)
     assert page.url.endswith("/apply/certificate/")
     assert page.locator("input[data-moica-signature]").input_value() == ""
     assert not Reader.objects.exists()
@@ -138,6 +146,7 @@ def test_a_revoked_certificate_is_refused_in_the_page(page, moica):
     page.locator("[data-moica-sign]").click()
 
     page.get_by_test_id("form-error").wait_for()
+    assert_accessible(page)
     assert page.get_by_test_id("form-error").get_attribute("data-refusal") == "cert.revoked"
     assert not Reader.objects.exists() and not Card.objects.exists()
     assert AuditEntry.objects.filter(action="individual.certificate_refused").count() == 1

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from libcard.individual.models import IndividualApplication
 from libcard.readers.models import Card, Reader
+from tests.browser.a11y import assert_accessible
 from tests.individual import jpeg_bytes, pdf_bytes, png_bytes, years_ago
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -67,8 +68,10 @@ def link_in_mail(message, path: str) -> str:
 def fill_application(page, applicant_type: str, email: str) -> None:
     spec = APPLICANTS[applicant_type]
     page.goto("/apply/")
+    assert_accessible(page)
     page.get_by_test_id(f"type-{applicant_type}").click()
     page.wait_for_url(f"**/apply/form/{applicant_type}/")
+    assert_accessible(page)
     for name, value in spec["fields"].items():
         page.fill(f"input[name={name}]", value)
     page.fill("input[name=email]", email)
@@ -82,6 +85,7 @@ def fill_application(page, applicant_type: str, email: str) -> None:
     page.check("input[name=consent]")
     page.locator("form[data-testid=application-form] button[type=submit]").click()
     page.get_by_test_id("sent").wait_for()
+    assert_accessible(page)
 
 
 def as_reviewer(page, live_server, reviewer) -> None:
@@ -131,12 +135,15 @@ def test_an_individual_applies_with_documents(
     page.wait_for_url("**/apply/status/**")
     assert page.get_by_test_id("status").get_attribute("data-status") == "submitted"
     status_link = page.url
+    assert_accessible(page)
 
     # A reviewer sees it in the queue, with the documents beside the data.
     as_reviewer(page, live_server, reviewer)
     page.goto("/staff/review/")
+    assert_accessible(page)
     page.get_by_test_id("queue-row").get_by_role("link", name=application.reference).click()
     page.wait_for_url(f"**/staff/review/{application.pk}/")
+    assert_accessible(page)
     data = page.get_by_test_id("applicant-data").inner_text()
     assert application.name in data and application.id_masked in data
     images = page.locator("[data-testid=document] img")
@@ -153,6 +160,7 @@ def test_an_individual_applies_with_documents(
         page.get_by_test_id("reject").click()
     page.wait_for_url(f"**/staff/review/{application.pk}/")
     page.get_by_test_id("decision").wait_for()
+    assert_accessible(page)
     page.context.clear_cookies()
 
     result = mail.outbox[-1]
@@ -163,20 +171,24 @@ def test_an_individual_applies_with_documents(
         page.goto(status_link)
         assert page.get_by_test_id("status").get_attribute("data-status") == "rejected"
         assert "請補上戶口名簿完整頁面" in page.get_by_test_id("status").inner_text()
+        assert_accessible(page)
         assert not Reader.objects.exists()
         return
 
     # Approved: the applicant chooses a password through the link and logs in.
     page.goto(link_in_mail(result, "/account/reset/"))
+    assert_accessible(page)
     page.fill("input[name=new_password]", PASSWORD)
     page.fill("input[name=new_password_again]", PASSWORD)
     page.locator("form.card button[type=submit]").click()
     page.wait_for_url("**/account/login/")
+    assert_accessible(page)
     page.fill("input[name=account]", application.national_id.lower())
     page.fill("input[name=password]", PASSWORD)
     page.locator("form.card button[type=submit]").click()
     page.wait_for_url("**/account/")
     card_text = page.get_by_test_id("card").inner_text()
+    assert_accessible(page)
     assert application.id_masked in card_text
     card = Card.objects.get(reader__id_index=Reader.objects.get().id_index)
     assert card.source == "individual"

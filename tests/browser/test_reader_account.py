@@ -8,6 +8,7 @@ from django.core import mail
 from libcard.core.audit import Actor
 from libcard.groups import issuance, services
 from libcard.groups.selectors import roster_rows
+from tests.browser.a11y import assert_accessible
 from tests.support.factories import application, reader_file_xlsx, reader_rows
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -39,6 +40,7 @@ def link_in_last_mail(pattern: str) -> str:
 
 def login(page, account, password):
     page.goto("/account/login/")
+    assert_accessible(page)
     page.fill("input[name=account]", account)
     page.fill("input[name=password]", password)
     page.locator("form.card button[type=submit]").click()
@@ -51,38 +53,46 @@ def test_first_login_to_forgotten_password(page, issued_reader, settings):
 
     login(page, account.lower(), initial)
     page.wait_for_url("**/account/first-password/")
+    assert_accessible(page)
     page.fill("input[name=new_password]", NEW_PASSWORD)
     page.fill("input[name=new_password_again]", NEW_PASSWORD)
     page.locator("form.card button[type=submit]").click()
 
     page.wait_for_url("**/account/notice/")
+    assert_accessible(page)
     assert reader.institution.name in page.content()
     page.check("input[name=accept]")
     page.locator("form.card button[type=submit]").click()
 
     page.wait_for_url("**/account/")
     card = page.get_by_test_id("card").inner_text()
+    assert_accessible(page)
     assert reader.id_masked in card and account not in card
 
     page.goto("/account/contact/")
+    assert_accessible(page)
     page.fill("input[name=email]", "new.address@example.com")
     page.locator("form.card button[type=submit]").click()
     page.wait_for_url("**/account/contact/")
     assert mail.outbox[-1].to == ["new.address@example.com"]
     page.goto(link_in_last_mail("/account/email/"))
     page.get_by_test_id("email-confirmed").wait_for()
+    assert_accessible(page)
 
     page.goto("/account/")
     page.locator("form[action='/account/logout/'] button").click()
     page.wait_for_url("**/account/login/")
 
     page.goto("/account/forgot/")
+    assert_accessible(page)
     page.fill("input[name=account]", account)
     page.locator("form.card button[type=submit]").click()
     page.get_by_test_id("forgot-sent").wait_for()
+    assert_accessible(page)
     assert mail.outbox[-1].to == ["new.address@example.com"]
     reset_link = link_in_last_mail("/account/reset/")
     page.goto(reset_link)
+    assert_accessible(page)
     page.fill("input[name=new_password]", LATER_PASSWORD)
     page.fill("input[name=new_password_again]", LATER_PASSWORD)
     page.locator("form.card button[type=submit]").click()
@@ -90,9 +100,11 @@ def test_first_login_to_forgotten_password(page, issued_reader, settings):
 
     page.goto(reset_link)  # single use
     assert page.locator("p.error").count() == 1
+    assert_accessible(page)
 
     login(page, account, NEW_PASSWORD)  # the old one no longer works
     page.get_by_test_id("login-error").wait_for()
+    assert_accessible(page)
     login(page, account, LATER_PASSWORD)
     page.wait_for_url("**/account/")
     page.get_by_test_id("card").wait_for()
